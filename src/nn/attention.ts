@@ -46,13 +46,13 @@ export class MultiHeadSelfAttention extends Module {
     }
     const flat = input.reshape(members, batch * tokens, dim);
     // [R, B*N, D] -> [R, B, heads, N, headDim]
-    const split = (x: Tensor) => x.view(members, batch, tokens, this.heads, this.headDim).transpose(2, 3);
+    const split = (x: Tensor) => x.reshape(members, batch, tokens, this.heads, this.headDim).transpose(2, 3);
     const q = split(this.query.forward(flat));
     const k = split(this.key.forward(flat));
     const v = split(this.value.forward(flat));
     let weights = ops.softmax(q.matmul(k.transpose(3, 4)).mul(this.headDim ** -0.5), -1);
     if (this.attentionDropout) weights = this.attentionDropout.forward(weights);
     const mixed = weights.matmul(v).transpose(2, 3).reshape(members, batch * tokens, dim);
-    return this.output.forward(mixed).view(members, batch, tokens, dim);
+    return this.output.forward(mixed).reshape(members, batch, tokens, dim);
   }
 }

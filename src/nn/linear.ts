@@ -62,14 +62,27 @@ export class Linear extends Module {
     return routed ? output.add(input.sub(local).matmul(this.feedback!.transpose(1, 2))) : output;
   }
 
+  /**
+   * One member is PyTorch's nn.Linear, addmm on views of the [1, ...] parameters, so its numbers are
+   * torch's bit for bit. A population is computed transposed, yᵀ = W xᵀ + b, so that autograd forms
+   * the weight gradient as δᵀx, already in the weight's [R, out, in] layout: x Wᵀ would give it
+   * transposed, and AccumulateGrad would copy it every step (addmm's backward has a layout rule that
+   * bmm's lacks). The output is then a transposed view, and the next layer's xᵀ is contiguous.
+   * The two forms round differently (BLAS sums in another order), so member r of a population
+   * agrees with the same network trained alone to rounding, not bit for bit.
+   */
   private batched(input: Tensor): Tensor {
     const shape = input.shape;
-    const perMember = shape.length === 3 ? input : input.unsqueeze(0).expand(this.members, shape[0], this.inFeatures);
-    if (perMember.shape[0] !== this.members) {
-      throw new Error(`Linear: input has ${perMember.shape[0]} members but the layer has ${this.members}; expected [${this.members}, B, ${this.inFeatures}]`);
+    if (shape.length === 3 && shape[0] !== this.members) {
+      throw new Error(`Linear: input has ${shape[0]} members but the layer has ${this.members}; expected [${this.members}, B, ${this.inFeatures}]`);
     }
-    const weightT = this.weight.transpose(1, 2);
-    if (!this.bias) return ops.bmm(perMember, weightT);
-    return ops.baddbmm(this.bias.unsqueeze(1), perMember, weightT);
+    if (this.members === 1) {
+      const single = shape.length === 3 ? input.squeeze(0) : input;
+      const weightT = this.weight.squeeze(0).transpose(0, 1);
+      return (this.bias ? ops.addmm(this.bias.squeeze(0), single, weightT) : ops.mm(single, weightT)).unsqueeze(0);
+    }
+    const inputT = shape.length === 3 ? input.transpose(1, 2) : input.transpose(0, 1).unsqueeze(0).expand(this.members, this.inFeatures, shape[0]);
+    const outputT = this.bias ? ops.baddbmm(this.bias.unsqueeze(2), this.weight, inputT) : ops.bmm(this.weight, inputT);
+    return outputT.transpose(1, 2);
   }
 }

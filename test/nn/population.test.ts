@@ -11,10 +11,11 @@ const SEEDS = [0, 7, 42];
 const R = SEEDS.length;
 const generators = () => SEEDS.map((seed) => new Generator(seed));
 
-// The MLP's batched matmul gives each member exactly a single network's numbers. The grouped
-// convolution sums in another order than a plain one, so the CNN agrees to rounding (~1e-7).
+// A population's Linear computes yᵀ = W xᵀ through bmm while a single network is PyTorch's addmm,
+// and the grouped convolution sums in another order than a plain one: BLAS rounds differently, so
+// members agree with single networks to rounding (~3e-7 for the MLP), not bit for bit.
 const models: [string, string, (members: number, generators: Generator[]) => Module, number[], number][] = [
-  ['MLP', 'mlp.json', buildMlp, [784], 0],
+  ['MLP', 'mlp.json', buildMlp, [784], 1e-6],
   ['small CNN', 'cnn.json', buildCnn, [1, 12, 12], 1e-5],
 ];
 

@@ -44,13 +44,14 @@ function memberBytes(model: MLP, member: number): string[] {
   return model.parameters().map((parameter) => sha256(parameter.select(0, member).contiguous().data() as Float32Array));
 }
 
-function singleBytes(model: MLP): string[] {
-  return model.parameters().map((parameter) => sha256(parameter.data() as Float32Array));
-}
-
 const all = [0, 1, 2, 3, 4];
 const population = () => buildMlp(R, SEEDS.map((seed) => new Generator(seed)));
-const single = (member: number) => buildMlp(1, [new Generator(SEEDS[member])]);
+/**
+ * "Its own network" is member 0 of a two-member population of that network: a single member runs
+ * PyTorch's addmm, which rounds differently from the population's bmm (see Linear), and these tests
+ * are about the optimizers' per-member bookkeeping, which must hold bit for bit.
+ */
+const single = (member: number) => buildMlp(2, [new Generator(SEEDS[member]), new Generator(SEEDS[member])]);
 
 for (const [name, [make, lrs]] of Object.entries(optimizers)) {
   test(`${name}: per-member learning rates train each member exactly like its own network`, () => {
@@ -59,7 +60,7 @@ for (const [name, [make, lrs]] of Object.entries(optimizers)) {
     lrs.forEach((lr, member) => {
       const alone = single(member);
       train(alone, make(alone, lr), all);
-      assert.deepEqual(memberBytes(model, member), singleBytes(alone), `member ${member} (lr ${lr})`);
+      assert.deepEqual(memberBytes(model, member), memberBytes(alone, 0), `member ${member} (lr ${lr})`);
     });
   });
 }
@@ -79,11 +80,11 @@ for (const [name, make] of [
     });
     const pausedMember = single(1);
     train(pausedMember, make(pausedMember), [0, 3, 4]);
-    assert.deepEqual(memberBytes(model, 1), singleBytes(pausedMember), 'member 1 equals a network that skipped steps 1 and 2');
+    assert.deepEqual(memberBytes(model, 1), memberBytes(pausedMember, 0), 'member 1 equals a network that skipped steps 1 and 2');
     for (const member of [0, 2]) {
       const alone = single(member);
       train(alone, make(alone), all);
-      assert.deepEqual(memberBytes(model, member), singleBytes(alone), `member ${member} is unaffected by the mask`);
+      assert.deepEqual(memberBytes(model, member), memberBytes(alone, 0), `member ${member} is unaffected by the mask`);
     }
     if (optimizer instanceof Adam) {
       const steps = scope(() => optimizer.stateDict().get('state.0.step')!.toArray());
@@ -105,7 +106,7 @@ test('setActiveMembers (a [R] tensor mask): a member stopped before the first st
   train(model, optimizer, [2, 3, 4]);
   const alone = single(0);
   train(alone, new SGD(alone.parameters(), { lr: 0.05, momentum: 0.9 }), [2, 3, 4]);
-  assert.deepEqual(memberBytes(model, 0), singleBytes(alone));
+  assert.deepEqual(memberBytes(model, 0), memberBytes(alone, 0));
 });
 
 test('bad per-member input names what is wrong', () => {

@@ -1,5 +1,8 @@
 // 100-step training trajectories of the MLP and the small CNN with SGD (momentum), Adam, AdamW
-// and RMSprop against PyTorch: every step's loss and the parameters after steps 1, 10 and 100.
+// and RMSprop against PyTorch: every step's loss and the parameters after steps 1, 10 and 100. A
+// one-member MLP runs PyTorch's own kernels in PyTorch's order, so its trajectories are torch's bit
+// for bit; the CNN's are held to 1e-5. Exactness matters here: RMSprop's first steps are nearly
+// sign steps, and a difference in the last bit of a gradient grows to 1e-1 by step 100.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { crossEntropy } from '../../src/nn/loss.js';
@@ -8,7 +11,6 @@ import { Adam, AdamW, type Optimizer, RMSprop, SGD } from '../../src/optim/index
 import { scope, type Tensor } from '../../src/tensor/index.js';
 import { assertTensorClose, buildCnn, buildMlp, loadFixture, type ReferenceFixture, trainingBatches } from '../nn/engine-fixtures.js';
 
-const TOLERANCE = 1e-5;
 const STEPS = 100;
 
 const optimizers: Record<keyof ReferenceFixture['trajectories'], (parameters: Tensor[]) => Optimizer> = {
@@ -18,16 +20,16 @@ const optimizers: Record<keyof ReferenceFixture['trajectories'], (parameters: Te
   rmsprop: (parameters) => new RMSprop(parameters, { lr: 1e-3 }),
 };
 
-const models: [string, string, () => Module][] = [
-  ['MLP', 'mlp.json', () => buildMlp()],
-  ['small CNN', 'cnn.json', () => buildCnn()],
+const models: [string, string, () => Module, number][] = [
+  ['MLP', 'mlp.json', () => buildMlp(), 0],
+  ['small CNN', 'cnn.json', () => buildCnn(), 1e-5],
 ];
 
-for (const [name, file, build] of models) {
+for (const [name, file, build, tolerance] of models) {
   const fixture = loadFixture<ReferenceFixture>(file);
   const batches = trainingBatches(fixture, STEPS);
   for (const [kind, makeOptimizer] of Object.entries(optimizers)) {
-    test(`${name} with ${kind}: ${STEPS}-step trajectory matches PyTorch to ${TOLERANCE} relative`, () => {
+    test(`${name} with ${kind}: ${STEPS}-step trajectory matches PyTorch ${tolerance === 0 ? 'bit for bit' : `to ${tolerance} relative`}`, () => {
       const reference = fixture.trajectories[kind as keyof ReferenceFixture['trajectories']];
       const model = build();
       const parameters = model.parameters();
@@ -40,10 +42,10 @@ for (const [name, file, build] of models) {
           loss.backward();
           optimizer.step();
           const expected = reference.losses[index];
-          assert.ok(Math.abs(loss.item() - expected) <= TOLERANCE * Math.abs(expected), `loss at step ${step}: ${loss.item()} vs ${expected}`);
+          assert.ok(Math.abs(loss.item() - expected) <= tolerance * Math.abs(expected), `loss at step ${step}: ${loss.item()} vs ${expected}`);
         });
         const snapshot = reference.parameters[String(step)];
-        if (snapshot) parameters.forEach((parameter, i) => assertTensorClose(parameter, snapshot[i], TOLERANCE, `${model.namedParameters()[i][0]} after step ${step}`));
+        if (snapshot) parameters.forEach((parameter, i) => assertTensorClose(parameter, snapshot[i], tolerance, `${model.namedParameters()[i][0]} after step ${step}`));
       });
       assert.deepEqual(Object.keys(reference.parameters), ['1', '10', '100']);
       optimizer.dispose();

@@ -9,7 +9,7 @@ function byCopy(hidden: Tensor, factor: number): Tensor {
   if (hidden.ndim !== 3 || !Number.isInteger(factor) || factor < 2 || units % factor !== 0) {
     throw new Error(`clone measures need activations [R, B, k*U] with a whole k >= 2; got [${hidden.shape.join(', ')}] and k = ${factor}`);
   }
-  return hidden.view(members, batch, factor, units / factor);
+  return hidden.reshape(members, batch, factor, units / factor);
 }
 
 /**

@@ -91,7 +91,7 @@ export class TransformerBlock extends Module {
     if (this.dropout) attended = this.dropout.forward(attended);
     const x = input.add(attended);
     const mlp = this.mlp.forward(this.norm2.forward(x).reshape(members, batch * tokens, dim));
-    return x.add(mlp.view(members, batch, tokens, dim));
+    return x.add(mlp.reshape(members, batch, tokens, dim));
   }
 }
 
