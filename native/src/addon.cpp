@@ -1,11 +1,11 @@
-// Module entry: registers the handle classes and the functions the TypeScript layer calls.
+// Module entry: registers the tensor table, the Generator class and the functions the TypeScript layer calls.
 #include "autograd.h"
 #include "cpu_allocator.h"
 #include "generator_handle.h"
 #include "instance.h"
 #include "operator_call.h"
 #include "tensor_data.h"
-#include "tensor_handle.h"
+#include "tensor_table.h"
 
 #include <ATen/Parallel.h>
 #include <cstdlib>
@@ -44,12 +44,12 @@ Napi::Value default_generator_state(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), "defaultGeneratorState", [&]() -> Napi::Value {
     at::Generator generator = at::globalContext().defaultGenerator(at::kCPU);
     std::lock_guard<std::mutex> lock(generator.mutex());
-    return TensorHandle::wrap(info.Env(), generator.get_state());
+    return store(info.Env(), generator.get_state());
   });
 }
 
 Napi::Value set_default_generator_state(const Napi::CallbackInfo& info) {
-  const at::Tensor& state = TensorHandle::unwrap(info[0], "setDefaultGeneratorState");
+  const at::Tensor& state = lookup(info[0], "setDefaultGeneratorState");
   return guarded(info.Env(), "setDefaultGeneratorState", [&]() -> Napi::Value {
     at::Generator generator = at::globalContext().defaultGenerator(at::kCPU);
     std::lock_guard<std::mutex> lock(generator.mutex());
@@ -106,7 +106,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
 #endif
   install_cpu_allocator(cpu_cache_bytes());
   env.SetInstanceData(new Instance());
-  TensorHandle::define(env, exports);
+  define_tensor_table(env, exports);
   GeneratorHandle::define(env, exports);
   exports.Set("resolveOperator", Napi::Function::New(env, resolve_operator));
   exports.Set("operatorSchema", Napi::Function::New(env, operator_schema));

@@ -1,7 +1,7 @@
 // Reverse-mode autograd entry points: backward into .grad, and functional gradients.
 #include "autograd.h"
 
-#include "tensor_handle.h"
+#include "tensor_table.h"
 
 #include <torch/csrc/autograd/autograd.h>
 
@@ -15,7 +15,7 @@ std::vector<at::Tensor> tensors_of(const Napi::Value& value, const char* what) {
   tensors.reserve(array.Length());
   for (uint32_t i = 0; i < array.Length(); ++i) {
     Napi::Value element = array.Get(i);
-    tensors.push_back(element.IsNull() || element.IsUndefined() ? at::Tensor() : TensorHandle::unwrap(element, what));
+    tensors.push_back(element.IsNull() || element.IsUndefined() ? at::Tensor() : lookup(element, what));
   }
   return tensors;
 }
@@ -46,7 +46,7 @@ Napi::Value grad(const Napi::CallbackInfo& info) {
     auto results = torch::autograd::grad(outputs, inputs, gradients, retain_graph, create_graph, allow_unused);
     Napi::Array array = Napi::Array::New(info.Env(), results.size());
     for (size_t i = 0; i < results.size(); ++i) {
-      array.Set(i, results[i].defined() ? Napi::Value(TensorHandle::wrap(info.Env(), results[i])) : info.Env().Null());
+      array.Set(i, store(info.Env(), results[i]));
     }
     return array;
   });

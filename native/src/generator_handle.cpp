@@ -1,7 +1,7 @@
 #include "generator_handle.h"
 
 #include "instance.h"
-#include "tensor_handle.h"
+#include "tensor_table.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -54,12 +54,12 @@ Napi::Value GeneratorHandle::manual_seed(const Napi::CallbackInfo& info) {
 Napi::Value GeneratorHandle::get_state(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), "Generator.getState", [&]() -> Napi::Value {
     std::lock_guard<std::mutex> lock(generator_.mutex());
-    return TensorHandle::wrap(info.Env(), generator_.get_state());
+    return store(info.Env(), generator_.get_state());
   });
 }
 
 Napi::Value GeneratorHandle::set_state(const Napi::CallbackInfo& info) {
-  const at::Tensor& state = TensorHandle::unwrap(info[0], "Generator.setState");
+  const at::Tensor& state = lookup(info[0], "Generator.setState");
   return guarded(info.Env(), "Generator.setState", [&]() -> Napi::Value {
     std::lock_guard<std::mutex> lock(generator_.mutex());
     generator_.set_state(state);

@@ -1,12 +1,21 @@
-// Per-environment state: the constructors the addon needs to build handles from C++.
+// Per-environment state: the live tensors and the Generator class.
 #pragma once
 #include "common.h"
 
 namespace plab {
 
+struct TensorSlot {
+  at::Tensor tensor;  // undefined while the slot is free
+  int64_t reported_bytes = 0;
+};
+
+struct TensorTable {
+  std::vector<TensorSlot> slots;
+  std::vector<uint32_t> free;
+};
+
 struct Instance {
-  Napi::FunctionReference tensor_class;        // the native base class, for instanceof checks
-  Napi::FunctionReference tensor_constructor;  // the class results are built with
+  TensorTable tensors;
   Napi::FunctionReference generator_constructor;
 };
 

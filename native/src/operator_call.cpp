@@ -4,7 +4,7 @@
 #include "operator_call.h"
 
 #include "generator_handle.h"
-#include "tensor_handle.h"
+#include "tensor_table.h"
 
 #include <sstream>
 
@@ -75,7 +75,6 @@ Kind kind_of(const c10::TypePtr& type) {
 std::string js_type(const Napi::Value& value) {
   if (value.IsNull()) return "null";
   if (value.IsArray()) return "array";
-  if (TensorHandle::is_handle(value)) return "tensor";
   switch (value.Type()) {
     case napi_number: return "number";
     case napi_boolean: return "boolean";
@@ -120,7 +119,7 @@ c10::IValue convert(const Operator& op, const Argument& argument, const Napi::Va
   }
   switch (argument.kind) {
     case Kind::Tensor: {
-      const at::Tensor* tensor = TensorHandle::try_unwrap(value, op.name.c_str());
+      const at::Tensor* tensor = try_lookup(value, op.name.c_str());
       if (tensor == nullptr) wrong_type(op, argument, value, "a tensor");
       return c10::IValue(*tensor);
     }
@@ -165,7 +164,7 @@ c10::IValue convert(const Operator& op, const Argument& argument, const Napi::Va
       Napi::Array array = to_array(op, argument, value);
       c10::List<at::Tensor> list;
       list.reserve(array.Length());
-      for (uint32_t i = 0; i < array.Length(); ++i) list.push_back(TensorHandle::unwrap(array.Get(i), op.name.c_str()));
+      for (uint32_t i = 0; i < array.Length(); ++i) list.push_back(lookup(array.Get(i), op.name.c_str()));
       return c10::IValue(std::move(list));
     }
     case Kind::OptionalTensorList: {
@@ -174,7 +173,7 @@ c10::IValue convert(const Operator& op, const Argument& argument, const Napi::Va
       for (uint32_t i = 0; i < array.Length(); ++i) {
         Napi::Value element = array.Get(i);
         if (element.IsNull() || element.IsUndefined()) list.push_back(c10::nullopt);
-        else list.push_back(TensorHandle::unwrap(element, op.name.c_str()));
+        else list.push_back(lookup(element, op.name.c_str()));
       }
       return c10::IValue(std::move(list));
     }
@@ -185,9 +184,7 @@ c10::IValue convert(const Operator& op, const Argument& argument, const Napi::Va
 
 Napi::Value to_js(Napi::Env env, c10::IValue&& value) {
   if (value.isTensor()) {
-    at::Tensor tensor = std::move(value).toTensor();
-    if (!tensor.defined()) return env.Null();
-    return TensorHandle::wrap(env, std::move(tensor));
+    return store(env, std::move(value).toTensor());
   }
   if (value.isNone()) return env.Null();
   if (value.isInt()) return Napi::Number::New(env, static_cast<double>(value.toInt()));
@@ -201,7 +198,7 @@ Napi::Value to_js(Napi::Env env, c10::IValue&& value) {
   if (value.isTensorList()) {
     auto list = value.toTensorList();
     Napi::Array array = Napi::Array::New(env, list.size());
-    for (size_t i = 0; i < list.size(); ++i) array.Set(i, TensorHandle::wrap(env, list.get(i)));
+    for (size_t i = 0; i < list.size(); ++i) array.Set(i, store(env, list.get(i)));
     return array;
   }
   if (value.isIntList()) {
@@ -220,29 +217,32 @@ Napi::Value to_js(Napi::Env env, c10::IValue&& value) {
   throw Napi::Error::New(env, std::string("the binding cannot return a value of type ") + value.tagKind());
 }
 
+// The call as the error message shows it: tensors by dtype and shape, read through the schema,
+// since a tensor argument is a slot number.
 std::string describe_call(const Operator& op, const Napi::CallbackInfo& info) {
+  auto describe = [&](const Napi::Value& value, bool tensor) -> std::string {
+    if (tensor && value.IsNumber()) return describe_shape(lookup(value, op.name.c_str()));
+    if (value.IsNumber()) {
+      std::ostringstream number;
+      number << value.As<Napi::Number>().DoubleValue();
+      return number.str();
+    }
+    return js_type(value);
+  };
   std::ostringstream out;
   out << op.name << "(";
-  for (size_t i = 1; i < info.Length(); ++i) {
+  for (size_t i = 1; i < info.Length() && i <= op.arguments.size(); ++i) {
     if (i > 1) out << ", ";
     const Napi::Value value = info[i];
-    if (TensorHandle::is_handle(value)) {
-      out << describe_shape(TensorHandle::unwrap(value, op.name.c_str()));
-    } else if (value.IsNumber()) {
-      out << value.As<Napi::Number>().DoubleValue();
-    } else if (value.IsArray()) {
+    const Kind kind = op.arguments[i - 1].kind;
+    if (value.IsArray()) {
       Napi::Array array = value.As<Napi::Array>();
+      bool tensors = kind == Kind::TensorList || kind == Kind::OptionalTensorList;
       out << "[";
-      for (uint32_t j = 0; j < array.Length(); ++j) {
-        Napi::Value element = array.Get(j);
-        out << (j ? ", " : "");
-        if (TensorHandle::is_handle(element)) out << describe_shape(TensorHandle::unwrap(element, op.name.c_str()));
-        else if (element.IsNumber()) out << element.As<Napi::Number>().DoubleValue();
-        else out << js_type(element);
-      }
+      for (uint32_t j = 0; j < array.Length(); ++j) out << (j ? ", " : "") << describe(array.Get(j), tensors);
       out << "]";
     } else {
-      out << js_type(value);
+      out << describe(value, kind == Kind::Tensor);
     }
   }
   out << ")";

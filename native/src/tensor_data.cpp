@@ -1,7 +1,7 @@
 // Copies between JavaScript typed arrays and tensors.
 #include "tensor_data.h"
 
-#include "tensor_handle.h"
+#include "tensor_table.h"
 
 #include <cstring>
 
@@ -53,14 +53,14 @@ Napi::Value from_typed_array(const Napi::CallbackInfo& info) {
     const uint8_t* source = static_cast<const uint8_t*>(data.ArrayBuffer().Data()) + data.ByteOffset();
     if (numel > 0) std::memcpy(tensor.data_ptr(), source, numel * item);
     if (device != "cpu") tensor = tensor.to(at::Device(device));
-    return TensorHandle::wrap(env, std::move(tensor));
+    return store(env, std::move(tensor));
   });
 }
 
 // toTypedArray(tensor) -> ArrayBuffer with the tensor's elements in row-major order.
 Napi::Value to_typed_array(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const at::Tensor& tensor = TensorHandle::unwrap(info[0], "toArray");
+  const at::Tensor& tensor = lookup(info[0], "toArray");
   return guarded(env, "toArray", [&]() -> Napi::Value {
     at::Tensor dense = tensor.detach().to(at::kCPU).contiguous();
     size_t bytes = dense.numel() * dense.element_size();

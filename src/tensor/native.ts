@@ -4,54 +4,46 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export declare class NativeTensorHandle {
-  dispose(): void;
-  readonly disposed: boolean;
-  get shape(): number[];
-  /** ScalarType code; see dtype.ts. */
-  get dtype(): number;
-  readonly device: string;
-  get requiresGrad(): boolean;
-  set requiresGrad(value: boolean);
-  get grad(): NativeTensorHandle | null;
-  set grad(value: NativeTensorHandle | null);
-  readonly isLeaf: boolean;
-  readonly identity: number;
-  sameStorage(other: NativeTensorHandle): boolean;
-}
+/** A tensor crosses the boundary as the number of its slot in the addon's table (tensor_table.h). */
+export type TensorSlot = number;
 
 export declare class NativeGeneratorHandle {
   constructor(seed: number, device?: string);
   readonly seed: number;
   manualSeed(seed: number): this;
-  getState(): NativeTensorHandle;
-  setState(state: NativeTensorHandle): void;
+  getState(): TensorSlot;
+  setState(state: TensorSlot): void;
 }
 
 export interface NativeAddon {
-  TensorHandle: typeof NativeTensorHandle;
   GeneratorHandle: typeof NativeGeneratorHandle;
-  setTensorClass(tensorClass: new () => NativeTensorHandle): void;
+  release(tensor: TensorSlot): void;
+  shapeOf(tensor: TensorSlot): number[];
+  /** ScalarType code; see dtype.ts. */
+  dtypeOf(tensor: TensorSlot): number;
+  deviceOf(tensor: TensorSlot): string;
+  requiresGradOf(tensor: TensorSlot): boolean;
+  setRequiresGrad(tensor: TensorSlot, requires: boolean): void;
+  gradOf(tensor: TensorSlot): TensorSlot | null;
+  setGradOf(tensor: TensorSlot, gradient: TensorSlot | null): void;
+  isLeaf(tensor: TensorSlot): boolean;
+  sameStorage(a: TensorSlot, b: TensorSlot): boolean;
+  identityOf(tensor: TensorSlot): number;
+  /** Slots holding a tensor: what has not been disposed or collected yet. */
+  liveTensors(): number;
   resolveOperator(name: string, overload: string): number;
   operatorSchema(id: number): string;
   listOperators(): string[];
   callOperator(id: number, ...args: unknown[]): unknown;
-  backward(outputs: NativeTensorHandle[], gradients: (NativeTensorHandle | null)[] | null, retainGraph: boolean, createGraph: boolean): void;
-  grad(
-    outputs: NativeTensorHandle[],
-    inputs: NativeTensorHandle[],
-    gradients: (NativeTensorHandle | null)[] | null,
-    retainGraph: boolean,
-    createGraph: boolean,
-    allowUnused: boolean,
-  ): (NativeTensorHandle | null)[];
+  backward(outputs: TensorSlot[], gradients: (TensorSlot | null)[] | null, retainGraph: boolean, createGraph: boolean): void;
+  grad(outputs: TensorSlot[], inputs: TensorSlot[], gradients: (TensorSlot | null)[] | null, retainGraph: boolean, createGraph: boolean, allowUnused: boolean): (TensorSlot | null)[];
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;
-  fromTypedArray(data: ArrayBufferView, shape: number[], scalarType: number, device?: string): NativeTensorHandle;
-  toTypedArray(tensor: NativeTensorHandle): ArrayBuffer;
+  fromTypedArray(data: ArrayBufferView, shape: number[], scalarType: number, device?: string): TensorSlot;
+  toTypedArray(tensor: TensorSlot): ArrayBuffer;
   manualSeed(seed: number): void;
-  defaultGeneratorState(): NativeTensorHandle;
-  setDefaultGeneratorState(state: NativeTensorHandle): void;
+  defaultGeneratorState(): TensorSlot;
+  setDefaultGeneratorState(state: TensorSlot): void;
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   cudaDeviceCount(): number;

@@ -5,1256 +5,1263 @@ import type { DType } from './dtype.js';
 import { dtypeCode } from './dtype.js';
 import { native } from './native.js';
 import type { Generator } from './random.js';
-import type { Tensor } from './tensor.js';
+import { Tensor, tensorSlot } from './tensor.js';
 
 const op_empty = native.resolveOperator('empty', 'memory_format');
 /** `aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor` */
 export function empty(size: number[] | number, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null, memory_format?: number | null): Tensor {
-  return native.callOperator(op_empty, size, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as Tensor;
+  return new Tensor(native.callOperator(op_empty, size, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as number);
 }
 
 const op_zeros = native.resolveOperator('zeros', '');
 /** `aten::zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor` */
 export function zeros(size: number[] | number, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null): Tensor {
-  return native.callOperator(op_zeros, size, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as Tensor;
+  return new Tensor(native.callOperator(op_zeros, size, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as number);
 }
 
 const op_ones = native.resolveOperator('ones', '');
 /** `aten::ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor` */
 export function ones(size: number[] | number, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null): Tensor {
-  return native.callOperator(op_ones, size, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as Tensor;
+  return new Tensor(native.callOperator(op_ones, size, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as number);
 }
 
 const op_full = native.resolveOperator('full', '');
 /** `aten::full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor` */
 export function full(size: number[] | number, fill_value: number | boolean, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null): Tensor {
-  return native.callOperator(op_full, size, fill_value, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as Tensor;
+  return new Tensor(native.callOperator(op_full, size, fill_value, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as number);
 }
 
 const op_arange = native.resolveOperator('arange', 'start_step');
 /** `aten::arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor` */
 export function arange(start: number | boolean, end: number | boolean, step?: number | boolean, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null): Tensor {
-  return native.callOperator(op_arange, start, end, step, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as Tensor;
+  return new Tensor(native.callOperator(op_arange, start, end, step, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as number);
 }
 
 const op_eye = native.resolveOperator('eye', '');
 /** `aten::eye(int n, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor` */
 export function eye(n: number, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null): Tensor {
-  return native.callOperator(op_eye, n, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as Tensor;
+  return new Tensor(native.callOperator(op_eye, n, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as number);
 }
 
 const op_randn = native.resolveOperator('randn', 'generator');
 /** `aten::randn.generator(int[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor` */
 export function randn(size: number[] | number, generator?: Generator | null, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null): Tensor {
-  return native.callOperator(op_randn, size, generator, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as Tensor;
+  return new Tensor(native.callOperator(op_randn, size, generator == null ? generator : generator.handle, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as number);
 }
 
 const op_rand = native.resolveOperator('rand', 'generator');
 /** `aten::rand.generator(int[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor` */
 export function rand(size: number[] | number, generator?: Generator | null, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null): Tensor {
-  return native.callOperator(op_rand, size, generator, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as Tensor;
+  return new Tensor(native.callOperator(op_rand, size, generator == null ? generator : generator.handle, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as number);
 }
 
 const op_randint = native.resolveOperator('randint', 'low_generator');
 /** `aten::randint.low_generator(int low, int high, int[] size, *, Generator? generator, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor` */
 export function randint(low: number, high: number, size: number[] | number, generator?: Generator | null, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null): Tensor {
-  return native.callOperator(op_randint, low, high, size, generator, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as Tensor;
+  return new Tensor(native.callOperator(op_randint, low, high, size, generator == null ? generator : generator.handle, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as number);
 }
 
 const op_randperm = native.resolveOperator('randperm', 'generator');
 /** `aten::randperm.generator(int n, *, Generator? generator, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor` */
 export function randperm(n: number, generator?: Generator | null, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null): Tensor {
-  return native.callOperator(op_randperm, n, generator, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as Tensor;
+  return new Tensor(native.callOperator(op_randperm, n, generator == null ? generator : generator.handle, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory) as number);
 }
 
 const op_zerosLike = native.resolveOperator('zeros_like', '');
 /** `aten::zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor` */
 export function zerosLike(self: Tensor, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null, memory_format?: number | null): Tensor {
-  return native.callOperator(op_zerosLike, self, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as Tensor;
+  return new Tensor(native.callOperator(op_zerosLike, tensorSlot(self, 'aten::zeros_like', 'self'), dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as number);
 }
 
 const op_onesLike = native.resolveOperator('ones_like', '');
 /** `aten::ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor` */
 export function onesLike(self: Tensor, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null, memory_format?: number | null): Tensor {
-  return native.callOperator(op_onesLike, self, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as Tensor;
+  return new Tensor(native.callOperator(op_onesLike, tensorSlot(self, 'aten::ones_like', 'self'), dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as number);
 }
 
 const op_emptyLike = native.resolveOperator('empty_like', '');
 /** `aten::empty_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor` */
 export function emptyLike(self: Tensor, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null, memory_format?: number | null): Tensor {
-  return native.callOperator(op_emptyLike, self, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as Tensor;
+  return new Tensor(native.callOperator(op_emptyLike, tensorSlot(self, 'aten::empty_like', 'self'), dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as number);
 }
 
 const op_fullLike = native.resolveOperator('full_like', '');
 /** `aten::full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor` */
 export function fullLike(self: Tensor, fill_value: number | boolean, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null, memory_format?: number | null): Tensor {
-  return native.callOperator(op_fullLike, self, fill_value, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as Tensor;
+  return new Tensor(native.callOperator(op_fullLike, tensorSlot(self, 'aten::full_like', 'self'), fill_value, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as number);
 }
 
 const op_randnLike = native.resolveOperator('randn_like', '');
 /** `aten::randn_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor` */
 export function randnLike(self: Tensor, dtype?: DType | null, layout?: number | null, device?: string | null, pin_memory?: boolean | null, memory_format?: number | null): Tensor {
-  return native.callOperator(op_randnLike, self, dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as Tensor;
+  return new Tensor(native.callOperator(op_randnLike, tensorSlot(self, 'aten::randn_like', 'self'), dtype == null ? dtype : dtypeCode(dtype), layout, device, pin_memory, memory_format) as number);
 }
 
 const op_uniform_ = native.resolveOperator('uniform_', '');
 /** `aten::uniform_(Tensor(a!) self, float from=0., float to=1., *, Generator? generator=None) -> Tensor(a!)` */
 export function uniform_(self: Tensor, from_?: number, to?: number, generator?: Generator | null): Tensor {
-  native.callOperator(op_uniform_, self, from_, to, generator);
+  native.callOperator(op_uniform_, tensorSlot(self, 'aten::uniform_', 'self'), from_, to, generator == null ? generator : generator.handle);
   return self;
 }
 
 const op_normal_ = native.resolveOperator('normal_', '');
 /** `aten::normal_(Tensor(a!) self, float mean=0., float std=1., *, Generator? generator=None) -> Tensor(a!)` */
 export function normal_(self: Tensor, mean?: number, std?: number, generator?: Generator | null): Tensor {
-  native.callOperator(op_normal_, self, mean, std, generator);
+  native.callOperator(op_normal_, tensorSlot(self, 'aten::normal_', 'self'), mean, std, generator == null ? generator : generator.handle);
   return self;
 }
 
 const op_bernoulli_ = native.resolveOperator('bernoulli_', 'float');
 /** `aten::bernoulli_.float(Tensor(a!) self, float p=0.5, *, Generator? generator=None) -> Tensor(a!)` */
 export function bernoulli_(self: Tensor, p?: number, generator?: Generator | null): Tensor {
-  native.callOperator(op_bernoulli_, self, p, generator);
+  native.callOperator(op_bernoulli_, tensorSlot(self, 'aten::bernoulli_.float', 'self'), p, generator == null ? generator : generator.handle);
   return self;
 }
 
 const op_bernoulli = native.resolveOperator('bernoulli', 'p');
 /** `aten::bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor` */
 export function bernoulli(self: Tensor, p: number, generator?: Generator | null): Tensor {
-  return native.callOperator(op_bernoulli, self, p, generator) as Tensor;
+  return new Tensor(native.callOperator(op_bernoulli, tensorSlot(self, 'aten::bernoulli.p', 'self'), p, generator == null ? generator : generator.handle) as number);
 }
 
 const op_multinomial = native.resolveOperator('multinomial', '');
 /** `aten::multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None) -> Tensor` */
 export function multinomial(self: Tensor, num_samples: number, replacement?: boolean, generator?: Generator | null): Tensor {
-  return native.callOperator(op_multinomial, self, num_samples, replacement, generator) as Tensor;
+  return new Tensor(native.callOperator(op_multinomial, tensorSlot(self, 'aten::multinomial', 'self'), num_samples, replacement, generator == null ? generator : generator.handle) as number);
 }
 
 const op_reshape = native.resolveOperator('reshape', '');
 /** `aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)` */
 export function reshape(self: Tensor, shape: number[] | number): Tensor {
-  return native.callOperator(op_reshape, self, shape) as Tensor;
+  return new Tensor(native.callOperator(op_reshape, tensorSlot(self, 'aten::reshape', 'self'), shape) as number);
 }
 
 const op_view = native.resolveOperator('view', '');
 /** `aten::view(Tensor(a) self, SymInt[] size) -> Tensor(a)` */
 export function view(self: Tensor, size: number[] | number): Tensor {
-  return native.callOperator(op_view, self, size) as Tensor;
+  return new Tensor(native.callOperator(op_view, tensorSlot(self, 'aten::view', 'self'), size) as number);
 }
 
 const op_permute = native.resolveOperator('permute', '');
 /** `aten::permute(Tensor(a) self, int[] dims) -> Tensor(a)` */
 export function permute(self: Tensor, dims: number[] | number): Tensor {
-  return native.callOperator(op_permute, self, dims) as Tensor;
+  return new Tensor(native.callOperator(op_permute, tensorSlot(self, 'aten::permute', 'self'), dims) as number);
 }
 
 const op_transpose = native.resolveOperator('transpose', 'int');
 /** `aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)` */
 export function transpose(self: Tensor, dim0: number, dim1: number): Tensor {
-  return native.callOperator(op_transpose, self, dim0, dim1) as Tensor;
+  return new Tensor(native.callOperator(op_transpose, tensorSlot(self, 'aten::transpose.int', 'self'), dim0, dim1) as number);
 }
 
 const op_t = native.resolveOperator('t', '');
 /** `aten::t(Tensor(a) self) -> Tensor(a)` */
 export function t(self: Tensor): Tensor {
-  return native.callOperator(op_t, self) as Tensor;
+  return new Tensor(native.callOperator(op_t, tensorSlot(self, 'aten::t', 'self')) as number);
 }
 
 const op_expand = native.resolveOperator('expand', '');
 /** `aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)` */
 export function expand(self: Tensor, size: number[] | number, implicit?: boolean): Tensor {
-  return native.callOperator(op_expand, self, size, implicit) as Tensor;
+  return new Tensor(native.callOperator(op_expand, tensorSlot(self, 'aten::expand', 'self'), size, implicit) as number);
 }
 
 const op_cat = native.resolveOperator('cat', '');
 /** `aten::cat(Tensor[] tensors, int dim=0) -> Tensor` */
 export function cat(tensors: Tensor[], dim?: number): Tensor {
-  return native.callOperator(op_cat, tensors, dim) as Tensor;
+  return new Tensor(native.callOperator(op_cat, tensors.map((tensor) => tensorSlot(tensor, 'aten::cat', 'tensors')), dim) as number);
 }
 
 const op_stack = native.resolveOperator('stack', '');
 /** `aten::stack(Tensor[] tensors, int dim=0) -> Tensor` */
 export function stack(tensors: Tensor[], dim?: number): Tensor {
-  return native.callOperator(op_stack, tensors, dim) as Tensor;
+  return new Tensor(native.callOperator(op_stack, tensors.map((tensor) => tensorSlot(tensor, 'aten::stack', 'tensors')), dim) as number);
 }
 
 const op_split = native.resolveOperator('split', 'Tensor');
 /** `aten::split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]` */
 export function split(self: Tensor, split_size: number, dim?: number): Tensor[] {
-  return native.callOperator(op_split, self, split_size, dim) as Tensor[];
+  return (native.callOperator(op_split, tensorSlot(self, 'aten::split.Tensor', 'self'), split_size, dim) as number[]).map((slot) => new Tensor(slot));
 }
 
 const op_splitWithSizes = native.resolveOperator('split_with_sizes', '');
 /** `aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]` */
 export function splitWithSizes(self: Tensor, split_sizes: number[] | number, dim?: number): Tensor[] {
-  return native.callOperator(op_splitWithSizes, self, split_sizes, dim) as Tensor[];
+  return (native.callOperator(op_splitWithSizes, tensorSlot(self, 'aten::split_with_sizes', 'self'), split_sizes, dim) as number[]).map((slot) => new Tensor(slot));
 }
 
 const op_chunk = native.resolveOperator('chunk', '');
 /** `aten::chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]` */
 export function chunk(self: Tensor, chunks: number, dim?: number): Tensor[] {
-  return native.callOperator(op_chunk, self, chunks, dim) as Tensor[];
+  return (native.callOperator(op_chunk, tensorSlot(self, 'aten::chunk', 'self'), chunks, dim) as number[]).map((slot) => new Tensor(slot));
 }
 
 const op_unbind = native.resolveOperator('unbind', 'int');
 /** `aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]` */
 export function unbind(self: Tensor, dim?: number): Tensor[] {
-  return native.callOperator(op_unbind, self, dim) as Tensor[];
+  return (native.callOperator(op_unbind, tensorSlot(self, 'aten::unbind.int', 'self'), dim) as number[]).map((slot) => new Tensor(slot));
 }
 
 const op_slice = native.resolveOperator('slice', 'Tensor');
 /** `aten::slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)` */
 export function slice(self: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor {
-  return native.callOperator(op_slice, self, dim, start, end, step) as Tensor;
+  return new Tensor(native.callOperator(op_slice, tensorSlot(self, 'aten::slice.Tensor', 'self'), dim, start, end, step) as number);
 }
 
 const op_select = native.resolveOperator('select', 'int');
 /** `aten::select.int(Tensor(a) self, int dim, int index) -> Tensor(a)` */
 export function select(self: Tensor, dim: number, index: number): Tensor {
-  return native.callOperator(op_select, self, dim, index) as Tensor;
+  return new Tensor(native.callOperator(op_select, tensorSlot(self, 'aten::select.int', 'self'), dim, index) as number);
 }
 
 const op_narrow = native.resolveOperator('narrow', '');
 /** `aten::narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)` */
 export function narrow(self: Tensor, dim: number, start: number, length: number): Tensor {
-  return native.callOperator(op_narrow, self, dim, start, length) as Tensor;
+  return new Tensor(native.callOperator(op_narrow, tensorSlot(self, 'aten::narrow', 'self'), dim, start, length) as number);
 }
 
 const op_indexSelect = native.resolveOperator('index_select', '');
 /** `aten::index_select(Tensor self, int dim, Tensor index) -> Tensor` */
 export function indexSelect(self: Tensor, dim: number, index: Tensor): Tensor {
-  return native.callOperator(op_indexSelect, self, dim, index) as Tensor;
+  return new Tensor(native.callOperator(op_indexSelect, tensorSlot(self, 'aten::index_select', 'self'), dim, tensorSlot(index, 'aten::index_select', 'index')) as number);
 }
 
 const op_index = native.resolveOperator('index', 'Tensor');
 /** `aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor` */
 export function index(self: Tensor, indices: (Tensor | null)[]): Tensor {
-  return native.callOperator(op_index, self, indices) as Tensor;
+  return new Tensor(native.callOperator(op_index, tensorSlot(self, 'aten::index.Tensor', 'self'), indices.map((tensor) => (tensor == null ? null : tensorSlot(tensor, 'aten::index.Tensor', 'indices')))) as number);
 }
 
 const op_indexPut_ = native.resolveOperator('index_put_', '');
 /** `aten::index_put_(Tensor(a!) self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor(a!)` */
 export function indexPut_(self: Tensor, indices: (Tensor | null)[], values: Tensor, accumulate?: boolean): Tensor {
-  native.callOperator(op_indexPut_, self, indices, values, accumulate);
+  native.callOperator(op_indexPut_, tensorSlot(self, 'aten::index_put_', 'self'), indices.map((tensor) => (tensor == null ? null : tensorSlot(tensor, 'aten::index_put_', 'indices'))), tensorSlot(values, 'aten::index_put_', 'values'), accumulate);
   return self;
 }
 
 const op_indexAdd_ = native.resolveOperator('index_add_', '');
 /** `aten::index_add_(Tensor(a!) self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor(a!)` */
 export function indexAdd_(self: Tensor, dim: number, index: Tensor, source: Tensor, alpha?: number | boolean): Tensor {
-  native.callOperator(op_indexAdd_, self, dim, index, source, alpha);
+  native.callOperator(op_indexAdd_, tensorSlot(self, 'aten::index_add_', 'self'), dim, tensorSlot(index, 'aten::index_add_', 'index'), tensorSlot(source, 'aten::index_add_', 'source'), alpha);
   return self;
 }
 
 const op_gather = native.resolveOperator('gather', '');
 /** `aten::gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor` */
 export function gather(self: Tensor, dim: number, index: Tensor, sparse_grad?: boolean): Tensor {
-  return native.callOperator(op_gather, self, dim, index, sparse_grad) as Tensor;
+  return new Tensor(native.callOperator(op_gather, tensorSlot(self, 'aten::gather', 'self'), dim, tensorSlot(index, 'aten::gather', 'index'), sparse_grad) as number);
 }
 
 const op_scatter_ = native.resolveOperator('scatter_', 'src');
 /** `aten::scatter_.src(Tensor(a!) self, int dim, Tensor index, Tensor src) -> Tensor(a!)` */
 export function scatter_(self: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  native.callOperator(op_scatter_, self, dim, index, src);
+  native.callOperator(op_scatter_, tensorSlot(self, 'aten::scatter_.src', 'self'), dim, tensorSlot(index, 'aten::scatter_.src', 'index'), tensorSlot(src, 'aten::scatter_.src', 'src'));
   return self;
 }
 
 const op_scatterAdd = native.resolveOperator('scatter_add', '');
 /** `aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor` */
 export function scatterAdd(self: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  return native.callOperator(op_scatterAdd, self, dim, index, src) as Tensor;
+  return new Tensor(native.callOperator(op_scatterAdd, tensorSlot(self, 'aten::scatter_add', 'self'), dim, tensorSlot(index, 'aten::scatter_add', 'index'), tensorSlot(src, 'aten::scatter_add', 'src')) as number);
 }
 
 const op_maskedSelect = native.resolveOperator('masked_select', '');
 /** `aten::masked_select(Tensor self, Tensor mask) -> Tensor` */
 export function maskedSelect(self: Tensor, mask: Tensor): Tensor {
-  return native.callOperator(op_maskedSelect, self, mask) as Tensor;
+  return new Tensor(native.callOperator(op_maskedSelect, tensorSlot(self, 'aten::masked_select', 'self'), tensorSlot(mask, 'aten::masked_select', 'mask')) as number);
 }
 
 const op_maskedFill = native.resolveOperator('masked_fill', 'Scalar');
 /** `aten::masked_fill.Scalar(Tensor self, Tensor mask, Scalar value) -> Tensor` */
 export function maskedFill(self: Tensor, mask: Tensor, value: number | boolean): Tensor {
-  return native.callOperator(op_maskedFill, self, mask, value) as Tensor;
+  return new Tensor(native.callOperator(op_maskedFill, tensorSlot(self, 'aten::masked_fill.Scalar', 'self'), tensorSlot(mask, 'aten::masked_fill.Scalar', 'mask'), value) as number);
 }
 
 const op_maskedFill_ = native.resolveOperator('masked_fill_', 'Scalar');
 /** `aten::masked_fill_.Scalar(Tensor(a!) self, Tensor mask, Scalar value) -> Tensor(a!)` */
 export function maskedFill_(self: Tensor, mask: Tensor, value: number | boolean): Tensor {
-  native.callOperator(op_maskedFill_, self, mask, value);
+  native.callOperator(op_maskedFill_, tensorSlot(self, 'aten::masked_fill_.Scalar', 'self'), tensorSlot(mask, 'aten::masked_fill_.Scalar', 'mask'), value);
   return self;
 }
 
 const op_unsqueeze = native.resolveOperator('unsqueeze', '');
 /** `aten::unsqueeze(Tensor(a) self, int dim) -> Tensor(a)` */
 export function unsqueeze(self: Tensor, dim: number): Tensor {
-  return native.callOperator(op_unsqueeze, self, dim) as Tensor;
+  return new Tensor(native.callOperator(op_unsqueeze, tensorSlot(self, 'aten::unsqueeze', 'self'), dim) as number);
 }
 
 const op_squeeze = native.resolveOperator('squeeze', '');
 /** `aten::squeeze(Tensor(a) self) -> Tensor(a)` */
 export function squeeze(self: Tensor): Tensor {
-  return native.callOperator(op_squeeze, self) as Tensor;
+  return new Tensor(native.callOperator(op_squeeze, tensorSlot(self, 'aten::squeeze', 'self')) as number);
 }
 
 const op_squeezeDim = native.resolveOperator('squeeze', 'dim');
 /** `aten::squeeze.dim(Tensor(a) self, int dim) -> Tensor(a)` */
 export function squeezeDim(self: Tensor, dim: number): Tensor {
-  return native.callOperator(op_squeezeDim, self, dim) as Tensor;
+  return new Tensor(native.callOperator(op_squeezeDim, tensorSlot(self, 'aten::squeeze.dim', 'self'), dim) as number);
 }
 
 const op_flatten = native.resolveOperator('flatten', 'using_ints');
 /** `aten::flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)` */
 export function flatten(self: Tensor, start_dim?: number, end_dim?: number): Tensor {
-  return native.callOperator(op_flatten, self, start_dim, end_dim) as Tensor;
+  return new Tensor(native.callOperator(op_flatten, tensorSlot(self, 'aten::flatten.using_ints', 'self'), start_dim, end_dim) as number);
 }
 
 const op_contiguous = native.resolveOperator('contiguous', '');
 /** `aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a)` */
 export function contiguous(self: Tensor, memory_format?: number): Tensor {
-  return native.callOperator(op_contiguous, self, memory_format) as Tensor;
+  return new Tensor(native.callOperator(op_contiguous, tensorSlot(self, 'aten::contiguous', 'self'), memory_format) as number);
 }
 
 const op_clone = native.resolveOperator('clone', '');
 /** `aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor` */
 export function clone(self: Tensor, memory_format?: number | null): Tensor {
-  return native.callOperator(op_clone, self, memory_format) as Tensor;
+  return new Tensor(native.callOperator(op_clone, tensorSlot(self, 'aten::clone', 'self'), memory_format) as number);
 }
 
 const op_detach = native.resolveOperator('detach', '');
 /** `aten::detach(Tensor(a) self) -> Tensor(a)` */
 export function detach(self: Tensor): Tensor {
-  return native.callOperator(op_detach, self) as Tensor;
+  return new Tensor(native.callOperator(op_detach, tensorSlot(self, 'aten::detach', 'self')) as number);
 }
 
 const op_repeat = native.resolveOperator('repeat', '');
 /** `aten::repeat(Tensor self, SymInt[] repeats) -> Tensor` */
 export function repeat(self: Tensor, repeats: number[] | number): Tensor {
-  return native.callOperator(op_repeat, self, repeats) as Tensor;
+  return new Tensor(native.callOperator(op_repeat, tensorSlot(self, 'aten::repeat', 'self'), repeats) as number);
 }
 
 const op_repeatInterleave = native.resolveOperator('repeat_interleave', 'self_int');
 /** `aten::repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor` */
 export function repeatInterleave(self: Tensor, repeats: number, dim?: number | null, output_size?: number | null): Tensor {
-  return native.callOperator(op_repeatInterleave, self, repeats, dim, output_size) as Tensor;
+  return new Tensor(native.callOperator(op_repeatInterleave, tensorSlot(self, 'aten::repeat_interleave.self_int', 'self'), repeats, dim, output_size) as number);
 }
 
 const op_flip = native.resolveOperator('flip', '');
 /** `aten::flip(Tensor self, int[] dims) -> Tensor` */
 export function flip(self: Tensor, dims: number[] | number): Tensor {
-  return native.callOperator(op_flip, self, dims) as Tensor;
+  return new Tensor(native.callOperator(op_flip, tensorSlot(self, 'aten::flip', 'self'), dims) as number);
 }
 
 const op_movedim = native.resolveOperator('movedim', 'int');
 /** `aten::movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)` */
 export function movedim(self: Tensor, source: number, destination: number): Tensor {
-  return native.callOperator(op_movedim, self, source, destination) as Tensor;
+  return new Tensor(native.callOperator(op_movedim, tensorSlot(self, 'aten::movedim.int', 'self'), source, destination) as number);
 }
 
 const op_where = native.resolveOperator('where', 'self');
 /** `aten::where.self(Tensor condition, Tensor self, Tensor other) -> Tensor` */
 export function where(condition: Tensor, self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_where, condition, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_where, tensorSlot(condition, 'aten::where.self', 'condition'), tensorSlot(self, 'aten::where.self', 'self'), tensorSlot(other, 'aten::where.self', 'other')) as number);
 }
 
 const op_nonzero = native.resolveOperator('nonzero', '');
 /** `aten::nonzero(Tensor self) -> Tensor` */
 export function nonzero(self: Tensor): Tensor {
-  return native.callOperator(op_nonzero, self) as Tensor;
+  return new Tensor(native.callOperator(op_nonzero, tensorSlot(self, 'aten::nonzero', 'self')) as number);
 }
 
 const op_toDtype = native.resolveOperator('to', 'dtype');
 /** `aten::to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)` */
 export function toDtype(self: Tensor, dtype: DType, non_blocking?: boolean, copy?: boolean, memory_format?: number | null): Tensor {
-  return native.callOperator(op_toDtype, self, dtype == null ? dtype : dtypeCode(dtype), non_blocking, copy, memory_format) as Tensor;
+  return new Tensor(native.callOperator(op_toDtype, tensorSlot(self, 'aten::to.dtype', 'self'), dtype == null ? dtype : dtypeCode(dtype), non_blocking, copy, memory_format) as number);
 }
 
 const op_toDevice = native.resolveOperator('to', 'device');
 /** `aten::to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)` */
 export function toDevice(self: Tensor, device: string, dtype: DType, non_blocking?: boolean, copy?: boolean, memory_format?: number | null): Tensor {
-  return native.callOperator(op_toDevice, self, device, dtype == null ? dtype : dtypeCode(dtype), non_blocking, copy, memory_format) as Tensor;
+  return new Tensor(native.callOperator(op_toDevice, tensorSlot(self, 'aten::to.device', 'self'), device, dtype == null ? dtype : dtypeCode(dtype), non_blocking, copy, memory_format) as number);
 }
 
 const op_item = native.resolveOperator('item', '');
 /** `aten::item(Tensor self) -> Scalar` */
 export function item(self: Tensor): number {
-  return native.callOperator(op_item, self) as number;
+  return native.callOperator(op_item, tensorSlot(self, 'aten::item', 'self')) as number;
 }
 
 const op_add = native.resolveOperator('add', 'Tensor');
 /** `aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor` */
 export function add(self: Tensor, other: Tensor, alpha?: number | boolean): Tensor {
-  return native.callOperator(op_add, self, other, alpha) as Tensor;
+  return new Tensor(native.callOperator(op_add, tensorSlot(self, 'aten::add.Tensor', 'self'), tensorSlot(other, 'aten::add.Tensor', 'other'), alpha) as number);
 }
 
 const op_addScalar = native.resolveOperator('add', 'Scalar');
 /** `aten::add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor` */
 export function addScalar(self: Tensor, other: number | boolean, alpha?: number | boolean): Tensor {
-  return native.callOperator(op_addScalar, self, other, alpha) as Tensor;
+  return new Tensor(native.callOperator(op_addScalar, tensorSlot(self, 'aten::add.Scalar', 'self'), other, alpha) as number);
 }
 
 const op_add_ = native.resolveOperator('add_', 'Tensor');
 /** `aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)` */
 export function add_(self: Tensor, other: Tensor, alpha?: number | boolean): Tensor {
-  native.callOperator(op_add_, self, other, alpha);
+  native.callOperator(op_add_, tensorSlot(self, 'aten::add_.Tensor', 'self'), tensorSlot(other, 'aten::add_.Tensor', 'other'), alpha);
   return self;
 }
 
 const op_addScalar_ = native.resolveOperator('add_', 'Scalar');
 /** `aten::add_.Scalar(Tensor(a!) self, Scalar other, Scalar alpha=1) -> Tensor(a!)` */
 export function addScalar_(self: Tensor, other: number | boolean, alpha?: number | boolean): Tensor {
-  native.callOperator(op_addScalar_, self, other, alpha);
+  native.callOperator(op_addScalar_, tensorSlot(self, 'aten::add_.Scalar', 'self'), other, alpha);
   return self;
 }
 
 const op_sub = native.resolveOperator('sub', 'Tensor');
 /** `aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor` */
 export function sub(self: Tensor, other: Tensor, alpha?: number | boolean): Tensor {
-  return native.callOperator(op_sub, self, other, alpha) as Tensor;
+  return new Tensor(native.callOperator(op_sub, tensorSlot(self, 'aten::sub.Tensor', 'self'), tensorSlot(other, 'aten::sub.Tensor', 'other'), alpha) as number);
 }
 
 const op_subScalar = native.resolveOperator('sub', 'Scalar');
 /** `aten::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor` */
 export function subScalar(self: Tensor, other: number | boolean, alpha?: number | boolean): Tensor {
-  return native.callOperator(op_subScalar, self, other, alpha) as Tensor;
+  return new Tensor(native.callOperator(op_subScalar, tensorSlot(self, 'aten::sub.Scalar', 'self'), other, alpha) as number);
 }
 
 const op_sub_ = native.resolveOperator('sub_', 'Tensor');
 /** `aten::sub_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)` */
 export function sub_(self: Tensor, other: Tensor, alpha?: number | boolean): Tensor {
-  native.callOperator(op_sub_, self, other, alpha);
+  native.callOperator(op_sub_, tensorSlot(self, 'aten::sub_.Tensor', 'self'), tensorSlot(other, 'aten::sub_.Tensor', 'other'), alpha);
   return self;
 }
 
 const op_mul = native.resolveOperator('mul', 'Tensor');
 /** `aten::mul.Tensor(Tensor self, Tensor other) -> Tensor` */
 export function mul(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_mul, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_mul, tensorSlot(self, 'aten::mul.Tensor', 'self'), tensorSlot(other, 'aten::mul.Tensor', 'other')) as number);
 }
 
 const op_mulScalar = native.resolveOperator('mul', 'Scalar');
 /** `aten::mul.Scalar(Tensor self, Scalar other) -> Tensor` */
 export function mulScalar(self: Tensor, other: number | boolean): Tensor {
-  return native.callOperator(op_mulScalar, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_mulScalar, tensorSlot(self, 'aten::mul.Scalar', 'self'), other) as number);
 }
 
 const op_mul_ = native.resolveOperator('mul_', 'Tensor');
 /** `aten::mul_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)` */
 export function mul_(self: Tensor, other: Tensor): Tensor {
-  native.callOperator(op_mul_, self, other);
+  native.callOperator(op_mul_, tensorSlot(self, 'aten::mul_.Tensor', 'self'), tensorSlot(other, 'aten::mul_.Tensor', 'other'));
   return self;
 }
 
 const op_mulScalar_ = native.resolveOperator('mul_', 'Scalar');
 /** `aten::mul_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)` */
 export function mulScalar_(self: Tensor, other: number | boolean): Tensor {
-  native.callOperator(op_mulScalar_, self, other);
+  native.callOperator(op_mulScalar_, tensorSlot(self, 'aten::mul_.Scalar', 'self'), other);
   return self;
 }
 
 const op_div = native.resolveOperator('div', 'Tensor');
 /** `aten::div.Tensor(Tensor self, Tensor other) -> Tensor` */
 export function div(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_div, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_div, tensorSlot(self, 'aten::div.Tensor', 'self'), tensorSlot(other, 'aten::div.Tensor', 'other')) as number);
 }
 
 const op_divScalar = native.resolveOperator('div', 'Scalar');
 /** `aten::div.Scalar(Tensor self, Scalar other) -> Tensor` */
 export function divScalar(self: Tensor, other: number | boolean): Tensor {
-  return native.callOperator(op_divScalar, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_divScalar, tensorSlot(self, 'aten::div.Scalar', 'self'), other) as number);
 }
 
 const op_div_ = native.resolveOperator('div_', 'Tensor');
 /** `aten::div_.Tensor(Tensor(a!) self, Tensor other) -> Tensor(a!)` */
 export function div_(self: Tensor, other: Tensor): Tensor {
-  native.callOperator(op_div_, self, other);
+  native.callOperator(op_div_, tensorSlot(self, 'aten::div_.Tensor', 'self'), tensorSlot(other, 'aten::div_.Tensor', 'other'));
   return self;
 }
 
 const op_divScalar_ = native.resolveOperator('div_', 'Scalar');
 /** `aten::div_.Scalar(Tensor(a!) self, Scalar other) -> Tensor(a!)` */
 export function divScalar_(self: Tensor, other: number | boolean): Tensor {
-  native.callOperator(op_divScalar_, self, other);
+  native.callOperator(op_divScalar_, tensorSlot(self, 'aten::div_.Scalar', 'self'), other);
   return self;
 }
 
 const op_addcmul_ = native.resolveOperator('addcmul_', '');
 /** `aten::addcmul_(Tensor(a!) self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor(a!)` */
 export function addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, value?: number | boolean): Tensor {
-  native.callOperator(op_addcmul_, self, tensor1, tensor2, value);
+  native.callOperator(op_addcmul_, tensorSlot(self, 'aten::addcmul_', 'self'), tensorSlot(tensor1, 'aten::addcmul_', 'tensor1'), tensorSlot(tensor2, 'aten::addcmul_', 'tensor2'), value);
   return self;
 }
 
 const op_addcdiv_ = native.resolveOperator('addcdiv_', '');
 /** `aten::addcdiv_(Tensor(a!) self, Tensor tensor1, Tensor tensor2, *, Scalar value=1) -> Tensor(a!)` */
 export function addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, value?: number | boolean): Tensor {
-  native.callOperator(op_addcdiv_, self, tensor1, tensor2, value);
+  native.callOperator(op_addcdiv_, tensorSlot(self, 'aten::addcdiv_', 'self'), tensorSlot(tensor1, 'aten::addcdiv_', 'tensor1'), tensorSlot(tensor2, 'aten::addcdiv_', 'tensor2'), value);
   return self;
 }
 
 const op_lerp_ = native.resolveOperator('lerp_', 'Scalar');
 /** `aten::lerp_.Scalar(Tensor(a!) self, Tensor end, Scalar weight) -> Tensor(a!)` */
 export function lerp_(self: Tensor, end: Tensor, weight: number | boolean): Tensor {
-  native.callOperator(op_lerp_, self, end, weight);
+  native.callOperator(op_lerp_, tensorSlot(self, 'aten::lerp_.Scalar', 'self'), tensorSlot(end, 'aten::lerp_.Scalar', 'end'), weight);
   return self;
 }
 
 const op_pow = native.resolveOperator('pow', 'Tensor_Scalar');
 /** `aten::pow.Tensor_Scalar(Tensor self, Scalar exponent) -> Tensor` */
 export function pow(self: Tensor, exponent: number | boolean): Tensor {
-  return native.callOperator(op_pow, self, exponent) as Tensor;
+  return new Tensor(native.callOperator(op_pow, tensorSlot(self, 'aten::pow.Tensor_Scalar', 'self'), exponent) as number);
 }
 
 const op_powTensor = native.resolveOperator('pow', 'Tensor_Tensor');
 /** `aten::pow.Tensor_Tensor(Tensor self, Tensor exponent) -> Tensor` */
 export function powTensor(self: Tensor, exponent: Tensor): Tensor {
-  return native.callOperator(op_powTensor, self, exponent) as Tensor;
+  return new Tensor(native.callOperator(op_powTensor, tensorSlot(self, 'aten::pow.Tensor_Tensor', 'self'), tensorSlot(exponent, 'aten::pow.Tensor_Tensor', 'exponent')) as number);
 }
 
 const op_neg = native.resolveOperator('neg', '');
 /** `aten::neg(Tensor self) -> Tensor` */
 export function neg(self: Tensor): Tensor {
-  return native.callOperator(op_neg, self) as Tensor;
+  return new Tensor(native.callOperator(op_neg, tensorSlot(self, 'aten::neg', 'self')) as number);
 }
 
 const op_abs = native.resolveOperator('abs', '');
 /** `aten::abs(Tensor self) -> Tensor` */
 export function abs(self: Tensor): Tensor {
-  return native.callOperator(op_abs, self) as Tensor;
+  return new Tensor(native.callOperator(op_abs, tensorSlot(self, 'aten::abs', 'self')) as number);
 }
 
 const op_sign = native.resolveOperator('sign', '');
 /** `aten::sign(Tensor self) -> Tensor` */
 export function sign(self: Tensor): Tensor {
-  return native.callOperator(op_sign, self) as Tensor;
+  return new Tensor(native.callOperator(op_sign, tensorSlot(self, 'aten::sign', 'self')) as number);
 }
 
 const op_exp = native.resolveOperator('exp', '');
 /** `aten::exp(Tensor self) -> Tensor` */
 export function exp(self: Tensor): Tensor {
-  return native.callOperator(op_exp, self) as Tensor;
+  return new Tensor(native.callOperator(op_exp, tensorSlot(self, 'aten::exp', 'self')) as number);
 }
 
 const op_log = native.resolveOperator('log', '');
 /** `aten::log(Tensor self) -> Tensor` */
 export function log(self: Tensor): Tensor {
-  return native.callOperator(op_log, self) as Tensor;
+  return new Tensor(native.callOperator(op_log, tensorSlot(self, 'aten::log', 'self')) as number);
 }
 
 const op_log1p = native.resolveOperator('log1p', '');
 /** `aten::log1p(Tensor self) -> Tensor` */
 export function log1p(self: Tensor): Tensor {
-  return native.callOperator(op_log1p, self) as Tensor;
+  return new Tensor(native.callOperator(op_log1p, tensorSlot(self, 'aten::log1p', 'self')) as number);
 }
 
 const op_sqrt = native.resolveOperator('sqrt', '');
 /** `aten::sqrt(Tensor self) -> Tensor` */
 export function sqrt(self: Tensor): Tensor {
-  return native.callOperator(op_sqrt, self) as Tensor;
+  return new Tensor(native.callOperator(op_sqrt, tensorSlot(self, 'aten::sqrt', 'self')) as number);
 }
 
 const op_sqrt_ = native.resolveOperator('sqrt_', '');
 /** `aten::sqrt_(Tensor(a!) self) -> Tensor(a!)` */
 export function sqrt_(self: Tensor): Tensor {
-  native.callOperator(op_sqrt_, self);
+  native.callOperator(op_sqrt_, tensorSlot(self, 'aten::sqrt_', 'self'));
   return self;
 }
 
 const op_rsqrt = native.resolveOperator('rsqrt', '');
 /** `aten::rsqrt(Tensor self) -> Tensor` */
 export function rsqrt(self: Tensor): Tensor {
-  return native.callOperator(op_rsqrt, self) as Tensor;
+  return new Tensor(native.callOperator(op_rsqrt, tensorSlot(self, 'aten::rsqrt', 'self')) as number);
 }
 
 const op_reciprocal = native.resolveOperator('reciprocal', '');
 /** `aten::reciprocal(Tensor self) -> Tensor` */
 export function reciprocal(self: Tensor): Tensor {
-  return native.callOperator(op_reciprocal, self) as Tensor;
+  return new Tensor(native.callOperator(op_reciprocal, tensorSlot(self, 'aten::reciprocal', 'self')) as number);
 }
 
 const op_square = native.resolveOperator('square', '');
 /** `aten::square(Tensor self) -> Tensor` */
 export function square(self: Tensor): Tensor {
-  return native.callOperator(op_square, self) as Tensor;
+  return new Tensor(native.callOperator(op_square, tensorSlot(self, 'aten::square', 'self')) as number);
 }
 
 const op_sin = native.resolveOperator('sin', '');
 /** `aten::sin(Tensor self) -> Tensor` */
 export function sin(self: Tensor): Tensor {
-  return native.callOperator(op_sin, self) as Tensor;
+  return new Tensor(native.callOperator(op_sin, tensorSlot(self, 'aten::sin', 'self')) as number);
 }
 
 const op_cos = native.resolveOperator('cos', '');
 /** `aten::cos(Tensor self) -> Tensor` */
 export function cos(self: Tensor): Tensor {
-  return native.callOperator(op_cos, self) as Tensor;
+  return new Tensor(native.callOperator(op_cos, tensorSlot(self, 'aten::cos', 'self')) as number);
 }
 
 const op_floor = native.resolveOperator('floor', '');
 /** `aten::floor(Tensor self) -> Tensor` */
 export function floor(self: Tensor): Tensor {
-  return native.callOperator(op_floor, self) as Tensor;
+  return new Tensor(native.callOperator(op_floor, tensorSlot(self, 'aten::floor', 'self')) as number);
 }
 
 const op_round = native.resolveOperator('round', '');
 /** `aten::round(Tensor self) -> Tensor` */
 export function round(self: Tensor): Tensor {
-  return native.callOperator(op_round, self) as Tensor;
+  return new Tensor(native.callOperator(op_round, tensorSlot(self, 'aten::round', 'self')) as number);
 }
 
 const op_clamp = native.resolveOperator('clamp', '');
 /** `aten::clamp(Tensor self, Scalar? min=None, Scalar? max=None) -> Tensor` */
 export function clamp(self: Tensor, min?: number | boolean | null, max?: number | boolean | null): Tensor {
-  return native.callOperator(op_clamp, self, min, max) as Tensor;
+  return new Tensor(native.callOperator(op_clamp, tensorSlot(self, 'aten::clamp', 'self'), min, max) as number);
 }
 
 const op_clamp_ = native.resolveOperator('clamp_', '');
 /** `aten::clamp_(Tensor(a!) self, Scalar? min=None, Scalar? max=None) -> Tensor(a!)` */
 export function clamp_(self: Tensor, min?: number | boolean | null, max?: number | boolean | null): Tensor {
-  native.callOperator(op_clamp_, self, min, max);
+  native.callOperator(op_clamp_, tensorSlot(self, 'aten::clamp_', 'self'), min, max);
   return self;
 }
 
 const op_clampMin = native.resolveOperator('clamp_min', '');
 /** `aten::clamp_min(Tensor self, Scalar min) -> Tensor` */
 export function clampMin(self: Tensor, min: number | boolean): Tensor {
-  return native.callOperator(op_clampMin, self, min) as Tensor;
+  return new Tensor(native.callOperator(op_clampMin, tensorSlot(self, 'aten::clamp_min', 'self'), min) as number);
 }
 
 const op_maximum = native.resolveOperator('maximum', '');
 /** `aten::maximum(Tensor self, Tensor other) -> Tensor` */
 export function maximum(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_maximum, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_maximum, tensorSlot(self, 'aten::maximum', 'self'), tensorSlot(other, 'aten::maximum', 'other')) as number);
 }
 
 const op_minimum = native.resolveOperator('minimum', '');
 /** `aten::minimum(Tensor self, Tensor other) -> Tensor` */
 export function minimum(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_minimum, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_minimum, tensorSlot(self, 'aten::minimum', 'self'), tensorSlot(other, 'aten::minimum', 'other')) as number);
 }
 
 const op_fill_ = native.resolveOperator('fill_', 'Scalar');
 /** `aten::fill_.Scalar(Tensor(a!) self, Scalar value) -> Tensor(a!)` */
 export function fill_(self: Tensor, value: number | boolean): Tensor {
-  native.callOperator(op_fill_, self, value);
+  native.callOperator(op_fill_, tensorSlot(self, 'aten::fill_.Scalar', 'self'), value);
   return self;
 }
 
 const op_zero_ = native.resolveOperator('zero_', '');
 /** `aten::zero_(Tensor(a!) self) -> Tensor(a!)` */
 export function zero_(self: Tensor): Tensor {
-  native.callOperator(op_zero_, self);
+  native.callOperator(op_zero_, tensorSlot(self, 'aten::zero_', 'self'));
   return self;
 }
 
 const op_copy_ = native.resolveOperator('copy_', '');
 /** `aten::copy_(Tensor(a!) self, Tensor src, bool non_blocking=False) -> Tensor(a!)` */
 export function copy_(self: Tensor, src: Tensor, non_blocking?: boolean): Tensor {
-  native.callOperator(op_copy_, self, src, non_blocking);
+  native.callOperator(op_copy_, tensorSlot(self, 'aten::copy_', 'self'), tensorSlot(src, 'aten::copy_', 'src'), non_blocking);
   return self;
 }
 
 const op_nanToNum = native.resolveOperator('nan_to_num', '');
 /** `aten::nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor` */
 export function nanToNum(self: Tensor, nan?: number | null, posinf?: number | null, neginf?: number | null): Tensor {
-  return native.callOperator(op_nanToNum, self, nan, posinf, neginf) as Tensor;
+  return new Tensor(native.callOperator(op_nanToNum, tensorSlot(self, 'aten::nan_to_num', 'self'), nan, posinf, neginf) as number);
 }
 
 const op_isnan = native.resolveOperator('isnan', '');
 /** `aten::isnan(Tensor self) -> Tensor` */
 export function isnan(self: Tensor): Tensor {
-  return native.callOperator(op_isnan, self) as Tensor;
+  return new Tensor(native.callOperator(op_isnan, tensorSlot(self, 'aten::isnan', 'self')) as number);
 }
 
 const op_isfinite = native.resolveOperator('isfinite', '');
 /** `aten::isfinite(Tensor self) -> Tensor` */
 export function isfinite(self: Tensor): Tensor {
-  return native.callOperator(op_isfinite, self) as Tensor;
+  return new Tensor(native.callOperator(op_isfinite, tensorSlot(self, 'aten::isfinite', 'self')) as number);
 }
 
 const op_logicalAnd = native.resolveOperator('logical_and', '');
 /** `aten::logical_and(Tensor self, Tensor other) -> Tensor` */
 export function logicalAnd(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_logicalAnd, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_logicalAnd, tensorSlot(self, 'aten::logical_and', 'self'), tensorSlot(other, 'aten::logical_and', 'other')) as number);
 }
 
 const op_logicalOr = native.resolveOperator('logical_or', '');
 /** `aten::logical_or(Tensor self, Tensor other) -> Tensor` */
 export function logicalOr(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_logicalOr, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_logicalOr, tensorSlot(self, 'aten::logical_or', 'self'), tensorSlot(other, 'aten::logical_or', 'other')) as number);
 }
 
 const op_logicalNot = native.resolveOperator('logical_not', '');
 /** `aten::logical_not(Tensor self) -> Tensor` */
 export function logicalNot(self: Tensor): Tensor {
-  return native.callOperator(op_logicalNot, self) as Tensor;
+  return new Tensor(native.callOperator(op_logicalNot, tensorSlot(self, 'aten::logical_not', 'self')) as number);
 }
 
 const op_eq = native.resolveOperator('eq', 'Tensor');
 /** `aten::eq.Tensor(Tensor self, Tensor other) -> Tensor` */
 export function eq(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_eq, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_eq, tensorSlot(self, 'aten::eq.Tensor', 'self'), tensorSlot(other, 'aten::eq.Tensor', 'other')) as number);
 }
 
 const op_eqScalar = native.resolveOperator('eq', 'Scalar');
 /** `aten::eq.Scalar(Tensor self, Scalar other) -> Tensor` */
 export function eqScalar(self: Tensor, other: number | boolean): Tensor {
-  return native.callOperator(op_eqScalar, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_eqScalar, tensorSlot(self, 'aten::eq.Scalar', 'self'), other) as number);
 }
 
 const op_ne = native.resolveOperator('ne', 'Tensor');
 /** `aten::ne.Tensor(Tensor self, Tensor other) -> Tensor` */
 export function ne(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_ne, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_ne, tensorSlot(self, 'aten::ne.Tensor', 'self'), tensorSlot(other, 'aten::ne.Tensor', 'other')) as number);
 }
 
 const op_neScalar = native.resolveOperator('ne', 'Scalar');
 /** `aten::ne.Scalar(Tensor self, Scalar other) -> Tensor` */
 export function neScalar(self: Tensor, other: number | boolean): Tensor {
-  return native.callOperator(op_neScalar, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_neScalar, tensorSlot(self, 'aten::ne.Scalar', 'self'), other) as number);
 }
 
 const op_gt = native.resolveOperator('gt', 'Tensor');
 /** `aten::gt.Tensor(Tensor self, Tensor other) -> Tensor` */
 export function gt(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_gt, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_gt, tensorSlot(self, 'aten::gt.Tensor', 'self'), tensorSlot(other, 'aten::gt.Tensor', 'other')) as number);
 }
 
 const op_gtScalar = native.resolveOperator('gt', 'Scalar');
 /** `aten::gt.Scalar(Tensor self, Scalar other) -> Tensor` */
 export function gtScalar(self: Tensor, other: number | boolean): Tensor {
-  return native.callOperator(op_gtScalar, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_gtScalar, tensorSlot(self, 'aten::gt.Scalar', 'self'), other) as number);
 }
 
 const op_ge = native.resolveOperator('ge', 'Tensor');
 /** `aten::ge.Tensor(Tensor self, Tensor other) -> Tensor` */
 export function ge(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_ge, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_ge, tensorSlot(self, 'aten::ge.Tensor', 'self'), tensorSlot(other, 'aten::ge.Tensor', 'other')) as number);
 }
 
 const op_geScalar = native.resolveOperator('ge', 'Scalar');
 /** `aten::ge.Scalar(Tensor self, Scalar other) -> Tensor` */
 export function geScalar(self: Tensor, other: number | boolean): Tensor {
-  return native.callOperator(op_geScalar, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_geScalar, tensorSlot(self, 'aten::ge.Scalar', 'self'), other) as number);
 }
 
 const op_lt = native.resolveOperator('lt', 'Tensor');
 /** `aten::lt.Tensor(Tensor self, Tensor other) -> Tensor` */
 export function lt(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_lt, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_lt, tensorSlot(self, 'aten::lt.Tensor', 'self'), tensorSlot(other, 'aten::lt.Tensor', 'other')) as number);
 }
 
 const op_ltScalar = native.resolveOperator('lt', 'Scalar');
 /** `aten::lt.Scalar(Tensor self, Scalar other) -> Tensor` */
 export function ltScalar(self: Tensor, other: number | boolean): Tensor {
-  return native.callOperator(op_ltScalar, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_ltScalar, tensorSlot(self, 'aten::lt.Scalar', 'self'), other) as number);
 }
 
 const op_le = native.resolveOperator('le', 'Tensor');
 /** `aten::le.Tensor(Tensor self, Tensor other) -> Tensor` */
 export function le(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_le, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_le, tensorSlot(self, 'aten::le.Tensor', 'self'), tensorSlot(other, 'aten::le.Tensor', 'other')) as number);
 }
 
 const op_leScalar = native.resolveOperator('le', 'Scalar');
 /** `aten::le.Scalar(Tensor self, Scalar other) -> Tensor` */
 export function leScalar(self: Tensor, other: number | boolean): Tensor {
-  return native.callOperator(op_leScalar, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_leScalar, tensorSlot(self, 'aten::le.Scalar', 'self'), other) as number);
 }
 
 const op_allclose = native.resolveOperator('allclose', '');
 /** `aten::allclose(Tensor self, Tensor other, float rtol=1.0000000000000001e-05, float atol=1e-08, bool equal_nan=False) -> bool` */
 export function allclose(self: Tensor, other: Tensor, rtol?: number, atol?: number, equal_nan?: boolean): boolean {
-  return native.callOperator(op_allclose, self, other, rtol, atol, equal_nan) as boolean;
+  return native.callOperator(op_allclose, tensorSlot(self, 'aten::allclose', 'self'), tensorSlot(other, 'aten::allclose', 'other'), rtol, atol, equal_nan) as boolean;
 }
 
 const op_equal = native.resolveOperator('equal', '');
 /** `aten::equal(Tensor self, Tensor other) -> bool` */
 export function equal(self: Tensor, other: Tensor): boolean {
-  return native.callOperator(op_equal, self, other) as boolean;
+  return native.callOperator(op_equal, tensorSlot(self, 'aten::equal', 'self'), tensorSlot(other, 'aten::equal', 'other')) as boolean;
 }
 
 const op_sum = native.resolveOperator('sum', '');
 /** `aten::sum(Tensor self, *, ScalarType? dtype=None) -> Tensor` */
 export function sum(self: Tensor, dtype?: DType | null): Tensor {
-  return native.callOperator(op_sum, self, dtype == null ? dtype : dtypeCode(dtype)) as Tensor;
+  return new Tensor(native.callOperator(op_sum, tensorSlot(self, 'aten::sum', 'self'), dtype == null ? dtype : dtypeCode(dtype)) as number);
 }
 
 const op_sumDim = native.resolveOperator('sum', 'dim_IntList');
 /** `aten::sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor` */
 export function sumDim(self: Tensor, dim?: number[] | number | null, keepdim?: boolean, dtype?: DType | null): Tensor {
-  return native.callOperator(op_sumDim, self, dim, keepdim, dtype == null ? dtype : dtypeCode(dtype)) as Tensor;
+  return new Tensor(native.callOperator(op_sumDim, tensorSlot(self, 'aten::sum.dim_IntList', 'self'), dim, keepdim, dtype == null ? dtype : dtypeCode(dtype)) as number);
 }
 
 const op_mean = native.resolveOperator('mean', '');
 /** `aten::mean(Tensor self, *, ScalarType? dtype=None) -> Tensor` */
 export function mean(self: Tensor, dtype?: DType | null): Tensor {
-  return native.callOperator(op_mean, self, dtype == null ? dtype : dtypeCode(dtype)) as Tensor;
+  return new Tensor(native.callOperator(op_mean, tensorSlot(self, 'aten::mean', 'self'), dtype == null ? dtype : dtypeCode(dtype)) as number);
 }
 
 const op_meanDim = native.resolveOperator('mean', 'dim');
 /** `aten::mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor` */
 export function meanDim(self: Tensor, dim?: number[] | number | null, keepdim?: boolean, dtype?: DType | null): Tensor {
-  return native.callOperator(op_meanDim, self, dim, keepdim, dtype == null ? dtype : dtypeCode(dtype)) as Tensor;
+  return new Tensor(native.callOperator(op_meanDim, tensorSlot(self, 'aten::mean.dim', 'self'), dim, keepdim, dtype == null ? dtype : dtypeCode(dtype)) as number);
 }
 
 const op_max = native.resolveOperator('max', '');
 /** `aten::max(Tensor self) -> Tensor` */
 export function max(self: Tensor): Tensor {
-  return native.callOperator(op_max, self) as Tensor;
+  return new Tensor(native.callOperator(op_max, tensorSlot(self, 'aten::max', 'self')) as number);
 }
 
 const op_maxDim = native.resolveOperator('max', 'dim');
 /** `aten::max.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)` */
 export function maxDim(self: Tensor, dim: number, keepdim?: boolean): [Tensor, Tensor] {
-  return native.callOperator(op_maxDim, self, dim, keepdim) as [Tensor, Tensor];
+  const result = native.callOperator(op_maxDim, tensorSlot(self, 'aten::max.dim', 'self'), dim, keepdim) as unknown[];
+  return [new Tensor(result[0] as number), new Tensor(result[1] as number)] as [Tensor, Tensor];
 }
 
 const op_min = native.resolveOperator('min', '');
 /** `aten::min(Tensor self) -> Tensor` */
 export function min(self: Tensor): Tensor {
-  return native.callOperator(op_min, self) as Tensor;
+  return new Tensor(native.callOperator(op_min, tensorSlot(self, 'aten::min', 'self')) as number);
 }
 
 const op_minDim = native.resolveOperator('min', 'dim');
 /** `aten::min.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)` */
 export function minDim(self: Tensor, dim: number, keepdim?: boolean): [Tensor, Tensor] {
-  return native.callOperator(op_minDim, self, dim, keepdim) as [Tensor, Tensor];
+  const result = native.callOperator(op_minDim, tensorSlot(self, 'aten::min.dim', 'self'), dim, keepdim) as unknown[];
+  return [new Tensor(result[0] as number), new Tensor(result[1] as number)] as [Tensor, Tensor];
 }
 
 const op_amax = native.resolveOperator('amax', '');
 /** `aten::amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor` */
 export function amax(self: Tensor, dim?: number[] | number, keepdim?: boolean): Tensor {
-  return native.callOperator(op_amax, self, dim, keepdim) as Tensor;
+  return new Tensor(native.callOperator(op_amax, tensorSlot(self, 'aten::amax', 'self'), dim, keepdim) as number);
 }
 
 const op_amin = native.resolveOperator('amin', '');
 /** `aten::amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor` */
 export function amin(self: Tensor, dim?: number[] | number, keepdim?: boolean): Tensor {
-  return native.callOperator(op_amin, self, dim, keepdim) as Tensor;
+  return new Tensor(native.callOperator(op_amin, tensorSlot(self, 'aten::amin', 'self'), dim, keepdim) as number);
 }
 
 const op_argmax = native.resolveOperator('argmax', '');
 /** `aten::argmax(Tensor self, int? dim=None, bool keepdim=False) -> Tensor` */
 export function argmax(self: Tensor, dim?: number | null, keepdim?: boolean): Tensor {
-  return native.callOperator(op_argmax, self, dim, keepdim) as Tensor;
+  return new Tensor(native.callOperator(op_argmax, tensorSlot(self, 'aten::argmax', 'self'), dim, keepdim) as number);
 }
 
 const op_argmin = native.resolveOperator('argmin', '');
 /** `aten::argmin(Tensor self, int? dim=None, bool keepdim=False) -> Tensor` */
 export function argmin(self: Tensor, dim?: number | null, keepdim?: boolean): Tensor {
-  return native.callOperator(op_argmin, self, dim, keepdim) as Tensor;
+  return new Tensor(native.callOperator(op_argmin, tensorSlot(self, 'aten::argmin', 'self'), dim, keepdim) as number);
 }
 
 const op_std = native.resolveOperator('std', 'correction');
 /** `aten::std.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor` */
 export function std(self: Tensor, dim?: number[] | number | null, correction?: number | null, keepdim?: boolean): Tensor {
-  return native.callOperator(op_std, self, dim, correction, keepdim) as Tensor;
+  return new Tensor(native.callOperator(op_std, tensorSlot(self, 'aten::std.correction', 'self'), dim, correction, keepdim) as number);
 }
 
 const op_variance = native.resolveOperator('var', 'correction');
 /** `aten::var.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor` */
 export function variance(self: Tensor, dim?: number[] | number | null, correction?: number | null, keepdim?: boolean): Tensor {
-  return native.callOperator(op_variance, self, dim, correction, keepdim) as Tensor;
+  return new Tensor(native.callOperator(op_variance, tensorSlot(self, 'aten::var.correction', 'self'), dim, correction, keepdim) as number);
 }
 
 const op_norm = native.resolveOperator('linalg_vector_norm', '');
 /** `aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor` */
 export function norm(self: Tensor, ord?: number | boolean, dim?: number[] | number | null, keepdim?: boolean, dtype?: DType | null): Tensor {
-  return native.callOperator(op_norm, self, ord, dim, keepdim, dtype == null ? dtype : dtypeCode(dtype)) as Tensor;
+  return new Tensor(native.callOperator(op_norm, tensorSlot(self, 'aten::linalg_vector_norm', 'self'), ord, dim, keepdim, dtype == null ? dtype : dtypeCode(dtype)) as number);
 }
 
 const op_logsumexp = native.resolveOperator('logsumexp', '');
 /** `aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor` */
 export function logsumexp(self: Tensor, dim: number[] | number, keepdim?: boolean): Tensor {
-  return native.callOperator(op_logsumexp, self, dim, keepdim) as Tensor;
+  return new Tensor(native.callOperator(op_logsumexp, tensorSlot(self, 'aten::logsumexp', 'self'), dim, keepdim) as number);
 }
 
 const op_prod = native.resolveOperator('prod', '');
 /** `aten::prod(Tensor self, *, ScalarType? dtype=None) -> Tensor` */
 export function prod(self: Tensor, dtype?: DType | null): Tensor {
-  return native.callOperator(op_prod, self, dtype == null ? dtype : dtypeCode(dtype)) as Tensor;
+  return new Tensor(native.callOperator(op_prod, tensorSlot(self, 'aten::prod', 'self'), dtype == null ? dtype : dtypeCode(dtype)) as number);
 }
 
 const op_cumsum = native.resolveOperator('cumsum', '');
 /** `aten::cumsum(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor` */
 export function cumsum(self: Tensor, dim: number, dtype?: DType | null): Tensor {
-  return native.callOperator(op_cumsum, self, dim, dtype == null ? dtype : dtypeCode(dtype)) as Tensor;
+  return new Tensor(native.callOperator(op_cumsum, tensorSlot(self, 'aten::cumsum', 'self'), dim, dtype == null ? dtype : dtypeCode(dtype)) as number);
 }
 
 const op_all = native.resolveOperator('all', '');
 /** `aten::all(Tensor self) -> Tensor` */
 export function all(self: Tensor): Tensor {
-  return native.callOperator(op_all, self) as Tensor;
+  return new Tensor(native.callOperator(op_all, tensorSlot(self, 'aten::all', 'self')) as number);
 }
 
 const op_any = native.resolveOperator('any', '');
 /** `aten::any(Tensor self) -> Tensor` */
 export function any(self: Tensor): Tensor {
-  return native.callOperator(op_any, self) as Tensor;
+  return new Tensor(native.callOperator(op_any, tensorSlot(self, 'aten::any', 'self')) as number);
 }
 
 const op_countNonzero = native.resolveOperator('count_nonzero', 'dim_IntList');
 /** `aten::count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor` */
 export function countNonzero(self: Tensor, dim: number[] | number): Tensor {
-  return native.callOperator(op_countNonzero, self, dim) as Tensor;
+  return new Tensor(native.callOperator(op_countNonzero, tensorSlot(self, 'aten::count_nonzero.dim_IntList', 'self'), dim) as number);
 }
 
 const op_sort = native.resolveOperator('sort', '');
 /** `aten::sort(Tensor self, int dim=-1, bool descending=False) -> (Tensor values, Tensor indices)` */
 export function sort(self: Tensor, dim?: number, descending?: boolean): [Tensor, Tensor] {
-  return native.callOperator(op_sort, self, dim, descending) as [Tensor, Tensor];
+  const result = native.callOperator(op_sort, tensorSlot(self, 'aten::sort', 'self'), dim, descending) as unknown[];
+  return [new Tensor(result[0] as number), new Tensor(result[1] as number)] as [Tensor, Tensor];
 }
 
 const op_topk = native.resolveOperator('topk', '');
 /** `aten::topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)` */
 export function topk(self: Tensor, k: number, dim?: number, largest?: boolean, sorted?: boolean): [Tensor, Tensor] {
-  return native.callOperator(op_topk, self, k, dim, largest, sorted) as [Tensor, Tensor];
+  const result = native.callOperator(op_topk, tensorSlot(self, 'aten::topk', 'self'), k, dim, largest, sorted) as unknown[];
+  return [new Tensor(result[0] as number), new Tensor(result[1] as number)] as [Tensor, Tensor];
 }
 
 const op_bincount = native.resolveOperator('bincount', '');
 /** `aten::bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor` */
 export function bincount(self: Tensor, weights?: Tensor | null, minlength?: number): Tensor {
-  return native.callOperator(op_bincount, self, weights, minlength) as Tensor;
+  return new Tensor(native.callOperator(op_bincount, tensorSlot(self, 'aten::bincount', 'self'), weights == null ? weights : tensorSlot(weights, 'aten::bincount', 'weights'), minlength) as number);
 }
 
 const op_matmul = native.resolveOperator('matmul', '');
 /** `aten::matmul(Tensor self, Tensor other) -> Tensor` */
 export function matmul(self: Tensor, other: Tensor): Tensor {
-  return native.callOperator(op_matmul, self, other) as Tensor;
+  return new Tensor(native.callOperator(op_matmul, tensorSlot(self, 'aten::matmul', 'self'), tensorSlot(other, 'aten::matmul', 'other')) as number);
 }
 
 const op_mm = native.resolveOperator('mm', '');
 /** `aten::mm(Tensor self, Tensor mat2) -> Tensor` */
 export function mm(self: Tensor, mat2: Tensor): Tensor {
-  return native.callOperator(op_mm, self, mat2) as Tensor;
+  return new Tensor(native.callOperator(op_mm, tensorSlot(self, 'aten::mm', 'self'), tensorSlot(mat2, 'aten::mm', 'mat2')) as number);
 }
 
 const op_bmm = native.resolveOperator('bmm', '');
 /** `aten::bmm(Tensor self, Tensor mat2) -> Tensor` */
 export function bmm(self: Tensor, mat2: Tensor): Tensor {
-  return native.callOperator(op_bmm, self, mat2) as Tensor;
+  return new Tensor(native.callOperator(op_bmm, tensorSlot(self, 'aten::bmm', 'self'), tensorSlot(mat2, 'aten::bmm', 'mat2')) as number);
 }
 
 const op_baddbmm = native.resolveOperator('baddbmm', '');
 /** `aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor` */
 export function baddbmm(self: Tensor, batch1: Tensor, batch2: Tensor, beta?: number | boolean, alpha?: number | boolean): Tensor {
-  return native.callOperator(op_baddbmm, self, batch1, batch2, beta, alpha) as Tensor;
+  return new Tensor(native.callOperator(op_baddbmm, tensorSlot(self, 'aten::baddbmm', 'self'), tensorSlot(batch1, 'aten::baddbmm', 'batch1'), tensorSlot(batch2, 'aten::baddbmm', 'batch2'), beta, alpha) as number);
 }
 
 const op_addmm = native.resolveOperator('addmm', '');
 /** `aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor` */
 export function addmm(self: Tensor, mat1: Tensor, mat2: Tensor, beta?: number | boolean, alpha?: number | boolean): Tensor {
-  return native.callOperator(op_addmm, self, mat1, mat2, beta, alpha) as Tensor;
+  return new Tensor(native.callOperator(op_addmm, tensorSlot(self, 'aten::addmm', 'self'), tensorSlot(mat1, 'aten::addmm', 'mat1'), tensorSlot(mat2, 'aten::addmm', 'mat2'), beta, alpha) as number);
 }
 
 const op_outer = native.resolveOperator('outer', '');
 /** `aten::outer(Tensor self, Tensor vec2) -> Tensor` */
 export function outer(self: Tensor, vec2: Tensor): Tensor {
-  return native.callOperator(op_outer, self, vec2) as Tensor;
+  return new Tensor(native.callOperator(op_outer, tensorSlot(self, 'aten::outer', 'self'), tensorSlot(vec2, 'aten::outer', 'vec2')) as number);
 }
 
 const op_dot = native.resolveOperator('dot', '');
 /** `aten::dot(Tensor self, Tensor tensor) -> Tensor` */
 export function dot(self: Tensor, tensor: Tensor): Tensor {
-  return native.callOperator(op_dot, self, tensor) as Tensor;
+  return new Tensor(native.callOperator(op_dot, tensorSlot(self, 'aten::dot', 'self'), tensorSlot(tensor, 'aten::dot', 'tensor')) as number);
 }
 
 const op_einsum = native.resolveOperator('einsum', '');
 /** `aten::einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor` */
 export function einsum(equation: string, tensors: Tensor[], path?: number[] | number | null): Tensor {
-  return native.callOperator(op_einsum, equation, tensors, path) as Tensor;
+  return new Tensor(native.callOperator(op_einsum, equation, tensors.map((tensor) => tensorSlot(tensor, 'aten::einsum', 'tensors')), path) as number);
 }
 
 const op_svd = native.resolveOperator('linalg_svd', '');
 /** `aten::linalg_svd(Tensor A, bool full_matrices=True, *, str? driver=None) -> (Tensor U, Tensor S, Tensor Vh)` */
 export function svd(A: Tensor, full_matrices?: boolean, driver?: string | null): [Tensor, Tensor, Tensor] {
-  return native.callOperator(op_svd, A, full_matrices, driver) as [Tensor, Tensor, Tensor];
+  const result = native.callOperator(op_svd, tensorSlot(A, 'aten::linalg_svd', 'A'), full_matrices, driver) as unknown[];
+  return [new Tensor(result[0] as number), new Tensor(result[1] as number), new Tensor(result[2] as number)] as [Tensor, Tensor, Tensor];
 }
 
 const op_svdvals = native.resolveOperator('linalg_svdvals', '');
 /** `aten::linalg_svdvals(Tensor A, *, str? driver=None) -> Tensor` */
 export function svdvals(A: Tensor, driver?: string | null): Tensor {
-  return native.callOperator(op_svdvals, A, driver) as Tensor;
+  return new Tensor(native.callOperator(op_svdvals, tensorSlot(A, 'aten::linalg_svdvals', 'A'), driver) as number);
 }
 
 const op_qr = native.resolveOperator('linalg_qr', '');
 /** `aten::linalg_qr(Tensor A, str mode="reduced") -> (Tensor Q, Tensor R)` */
 export function qr(A: Tensor, mode?: string): [Tensor, Tensor] {
-  return native.callOperator(op_qr, A, mode) as [Tensor, Tensor];
+  const result = native.callOperator(op_qr, tensorSlot(A, 'aten::linalg_qr', 'A'), mode) as unknown[];
+  return [new Tensor(result[0] as number), new Tensor(result[1] as number)] as [Tensor, Tensor];
 }
 
 const op_eigh = native.resolveOperator('linalg_eigh', '');
 /** `aten::linalg_eigh(Tensor self, str UPLO="L") -> (Tensor eigenvalues, Tensor eigenvectors)` */
 export function eigh(self: Tensor, UPLO?: string): [Tensor, Tensor] {
-  return native.callOperator(op_eigh, self, UPLO) as [Tensor, Tensor];
+  const result = native.callOperator(op_eigh, tensorSlot(self, 'aten::linalg_eigh', 'self'), UPLO) as unknown[];
+  return [new Tensor(result[0] as number), new Tensor(result[1] as number)] as [Tensor, Tensor];
 }
 
 const op_eigvalsh = native.resolveOperator('linalg_eigvalsh', '');
 /** `aten::linalg_eigvalsh(Tensor self, str UPLO="L") -> Tensor` */
 export function eigvalsh(self: Tensor, UPLO?: string): Tensor {
-  return native.callOperator(op_eigvalsh, self, UPLO) as Tensor;
+  return new Tensor(native.callOperator(op_eigvalsh, tensorSlot(self, 'aten::linalg_eigvalsh', 'self'), UPLO) as number);
 }
 
 const op_pinv = native.resolveOperator('linalg_pinv', '');
 /** `aten::linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor` */
 export function pinv(self: Tensor, rcond: number, hermitian?: boolean): Tensor {
-  return native.callOperator(op_pinv, self, rcond, hermitian) as Tensor;
+  return new Tensor(native.callOperator(op_pinv, tensorSlot(self, 'aten::linalg_pinv', 'self'), rcond, hermitian) as number);
 }
 
 const op_cdist = native.resolveOperator('cdist', '');
 /** `aten::cdist(Tensor x1, Tensor x2, float p=2., int? compute_mode=None) -> Tensor` */
 export function cdist(x1: Tensor, x2: Tensor, p?: number, compute_mode?: number | null): Tensor {
-  return native.callOperator(op_cdist, x1, x2, p, compute_mode) as Tensor;
+  return new Tensor(native.callOperator(op_cdist, tensorSlot(x1, 'aten::cdist', 'x1'), tensorSlot(x2, 'aten::cdist', 'x2'), p, compute_mode) as number);
 }
 
 const op_linear = native.resolveOperator('linear', '');
 /** `aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor` */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  return native.callOperator(op_linear, input, weight, bias) as Tensor;
+  return new Tensor(native.callOperator(op_linear, tensorSlot(input, 'aten::linear', 'input'), tensorSlot(weight, 'aten::linear', 'weight'), bias == null ? bias : tensorSlot(bias, 'aten::linear', 'bias')) as number);
 }
 
 const op_conv2d = native.resolveOperator('conv2d', '');
 /** `aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor` */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number[] | number, padding?: number[] | number, dilation?: number[] | number, groups?: number): Tensor {
-  return native.callOperator(op_conv2d, input, weight, bias, stride, padding, dilation, groups) as Tensor;
+  return new Tensor(native.callOperator(op_conv2d, tensorSlot(input, 'aten::conv2d', 'input'), tensorSlot(weight, 'aten::conv2d', 'weight'), bias == null ? bias : tensorSlot(bias, 'aten::conv2d', 'bias'), stride, padding, dilation, groups) as number);
 }
 
 const op_maxPool2d = native.resolveOperator('max_pool2d', '');
 /** `aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor` */
 export function maxPool2d(self: Tensor, kernel_size: number[] | number, stride?: number[] | number, padding?: number[] | number, dilation?: number[] | number, ceil_mode?: boolean): Tensor {
-  return native.callOperator(op_maxPool2d, self, kernel_size, stride, padding, dilation, ceil_mode) as Tensor;
+  return new Tensor(native.callOperator(op_maxPool2d, tensorSlot(self, 'aten::max_pool2d', 'self'), kernel_size, stride, padding, dilation, ceil_mode) as number);
 }
 
 const op_avgPool2d = native.resolveOperator('avg_pool2d', '');
 /** `aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor` */
 export function avgPool2d(self: Tensor, kernel_size: number[] | number, stride?: number[] | number, padding?: number[] | number, ceil_mode?: boolean, count_include_pad?: boolean, divisor_override?: number | null): Tensor {
-  return native.callOperator(op_avgPool2d, self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override) as Tensor;
+  return new Tensor(native.callOperator(op_avgPool2d, tensorSlot(self, 'aten::avg_pool2d', 'self'), kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override) as number);
 }
 
 const op_adaptiveAvgPool2d = native.resolveOperator('adaptive_avg_pool2d', '');
 /** `aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor` */
 export function adaptiveAvgPool2d(self: Tensor, output_size: number[] | number): Tensor {
-  return native.callOperator(op_adaptiveAvgPool2d, self, output_size) as Tensor;
+  return new Tensor(native.callOperator(op_adaptiveAvgPool2d, tensorSlot(self, 'aten::adaptive_avg_pool2d', 'self'), output_size) as number);
 }
 
 const op_batchNorm = native.resolveOperator('batch_norm', '');
 /** `aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor` */
 export function batchNorm(input: Tensor, weight: Tensor | null, bias: Tensor | null, running_mean: Tensor | null, running_var: Tensor | null, training: boolean, momentum: number, eps: number, cudnn_enabled: boolean): Tensor {
-  return native.callOperator(op_batchNorm, input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled) as Tensor;
+  return new Tensor(native.callOperator(op_batchNorm, tensorSlot(input, 'aten::batch_norm', 'input'), weight == null ? weight : tensorSlot(weight, 'aten::batch_norm', 'weight'), bias == null ? bias : tensorSlot(bias, 'aten::batch_norm', 'bias'), running_mean == null ? running_mean : tensorSlot(running_mean, 'aten::batch_norm', 'running_mean'), running_var == null ? running_var : tensorSlot(running_var, 'aten::batch_norm', 'running_var'), training, momentum, eps, cudnn_enabled) as number);
 }
 
 const op_layerNorm = native.resolveOperator('layer_norm', '');
 /** `aten::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor` */
 export function layerNorm(input: Tensor, normalized_shape: number[] | number, weight?: Tensor | null, bias?: Tensor | null, eps?: number, cudnn_enable?: boolean): Tensor {
-  return native.callOperator(op_layerNorm, input, normalized_shape, weight, bias, eps, cudnn_enable) as Tensor;
+  return new Tensor(native.callOperator(op_layerNorm, tensorSlot(input, 'aten::layer_norm', 'input'), normalized_shape, weight == null ? weight : tensorSlot(weight, 'aten::layer_norm', 'weight'), bias == null ? bias : tensorSlot(bias, 'aten::layer_norm', 'bias'), eps, cudnn_enable) as number);
 }
 
 const op_groupNorm = native.resolveOperator('group_norm', '');
 /** `aten::group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enabled=True) -> Tensor` */
 export function groupNorm(input: Tensor, num_groups: number, weight?: Tensor | null, bias?: Tensor | null, eps?: number, cudnn_enabled?: boolean): Tensor {
-  return native.callOperator(op_groupNorm, input, num_groups, weight, bias, eps, cudnn_enabled) as Tensor;
+  return new Tensor(native.callOperator(op_groupNorm, tensorSlot(input, 'aten::group_norm', 'input'), num_groups, weight == null ? weight : tensorSlot(weight, 'aten::group_norm', 'weight'), bias == null ? bias : tensorSlot(bias, 'aten::group_norm', 'bias'), eps, cudnn_enabled) as number);
 }
 
 const op_dropout = native.resolveOperator('dropout', '');
 /** `aten::dropout(Tensor input, float p, bool train) -> Tensor` */
 export function dropout(input: Tensor, p: number, train: boolean): Tensor {
-  return native.callOperator(op_dropout, input, p, train) as Tensor;
+  return new Tensor(native.callOperator(op_dropout, tensorSlot(input, 'aten::dropout', 'input'), p, train) as number);
 }
 
 const op_relu = native.resolveOperator('relu', '');
 /** `aten::relu(Tensor self) -> Tensor` */
 export function relu(self: Tensor): Tensor {
-  return native.callOperator(op_relu, self) as Tensor;
+  return new Tensor(native.callOperator(op_relu, tensorSlot(self, 'aten::relu', 'self')) as number);
 }
 
 const op_leakyRelu = native.resolveOperator('leaky_relu', '');
 /** `aten::leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor` */
 export function leakyRelu(self: Tensor, negative_slope?: number | boolean): Tensor {
-  return native.callOperator(op_leakyRelu, self, negative_slope) as Tensor;
+  return new Tensor(native.callOperator(op_leakyRelu, tensorSlot(self, 'aten::leaky_relu', 'self'), negative_slope) as number);
 }
 
 const op_gelu = native.resolveOperator('gelu', '');
 /** `aten::gelu(Tensor self, *, str approximate="none") -> Tensor` */
 export function gelu(self: Tensor, approximate?: string): Tensor {
-  return native.callOperator(op_gelu, self, approximate) as Tensor;
+  return new Tensor(native.callOperator(op_gelu, tensorSlot(self, 'aten::gelu', 'self'), approximate) as number);
 }
 
 const op_elu = native.resolveOperator('elu', '');
 /** `aten::elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor` */
 export function elu(self: Tensor, alpha?: number | boolean, scale?: number | boolean, input_scale?: number | boolean): Tensor {
-  return native.callOperator(op_elu, self, alpha, scale, input_scale) as Tensor;
+  return new Tensor(native.callOperator(op_elu, tensorSlot(self, 'aten::elu', 'self'), alpha, scale, input_scale) as number);
 }
 
 const op_silu = native.resolveOperator('silu', '');
 /** `aten::silu(Tensor self) -> Tensor` */
 export function silu(self: Tensor): Tensor {
-  return native.callOperator(op_silu, self) as Tensor;
+  return new Tensor(native.callOperator(op_silu, tensorSlot(self, 'aten::silu', 'self')) as number);
 }
 
 const op_sigmoid = native.resolveOperator('sigmoid', '');
 /** `aten::sigmoid(Tensor self) -> Tensor` */
 export function sigmoid(self: Tensor): Tensor {
-  return native.callOperator(op_sigmoid, self) as Tensor;
+  return new Tensor(native.callOperator(op_sigmoid, tensorSlot(self, 'aten::sigmoid', 'self')) as number);
 }
 
 const op_tanh = native.resolveOperator('tanh', '');
 /** `aten::tanh(Tensor self) -> Tensor` */
 export function tanh(self: Tensor): Tensor {
-  return native.callOperator(op_tanh, self) as Tensor;
+  return new Tensor(native.callOperator(op_tanh, tensorSlot(self, 'aten::tanh', 'self')) as number);
 }
 
 const op_softplus = native.resolveOperator('softplus', '');
 /** `aten::softplus(Tensor self, Scalar beta=1, Scalar threshold=20) -> Tensor` */
 export function softplus(self: Tensor, beta?: number | boolean, threshold?: number | boolean): Tensor {
-  return native.callOperator(op_softplus, self, beta, threshold) as Tensor;
+  return new Tensor(native.callOperator(op_softplus, tensorSlot(self, 'aten::softplus', 'self'), beta, threshold) as number);
 }
 
 const op_softmax = native.resolveOperator('softmax', 'int');
 /** `aten::softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor` */
 export function softmax(self: Tensor, dim: number, dtype?: DType | null): Tensor {
-  return native.callOperator(op_softmax, self, dim, dtype == null ? dtype : dtypeCode(dtype)) as Tensor;
+  return new Tensor(native.callOperator(op_softmax, tensorSlot(self, 'aten::softmax.int', 'self'), dim, dtype == null ? dtype : dtypeCode(dtype)) as number);
 }
 
 const op_logSoftmax = native.resolveOperator('log_softmax', 'int');
 /** `aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor` */
 export function logSoftmax(self: Tensor, dim: number, dtype?: DType | null): Tensor {
-  return native.callOperator(op_logSoftmax, self, dim, dtype == null ? dtype : dtypeCode(dtype)) as Tensor;
+  return new Tensor(native.callOperator(op_logSoftmax, tensorSlot(self, 'aten::log_softmax.int', 'self'), dim, dtype == null ? dtype : dtypeCode(dtype)) as number);
 }
 
 const op_crossEntropy = native.resolveOperator('cross_entropy_loss', '');
 /** `aten::cross_entropy_loss(Tensor self, Tensor target, Tensor? weight=None, int reduction=1, int ignore_index=-100, float label_smoothing=0.) -> Tensor` */
 export function crossEntropy(self: Tensor, target: Tensor, weight?: Tensor | null, reduction?: number, ignore_index?: number, label_smoothing?: number): Tensor {
-  return native.callOperator(op_crossEntropy, self, target, weight, reduction, ignore_index, label_smoothing) as Tensor;
+  return new Tensor(native.callOperator(op_crossEntropy, tensorSlot(self, 'aten::cross_entropy_loss', 'self'), tensorSlot(target, 'aten::cross_entropy_loss', 'target'), weight == null ? weight : tensorSlot(weight, 'aten::cross_entropy_loss', 'weight'), reduction, ignore_index, label_smoothing) as number);
 }
 
 const op_nllLoss = native.resolveOperator('nll_loss', '');
 /** `aten::nll_loss(Tensor self, Tensor target, Tensor? weight=None, int reduction=1, int ignore_index=-100) -> Tensor` */
 export function nllLoss(self: Tensor, target: Tensor, weight?: Tensor | null, reduction?: number, ignore_index?: number): Tensor {
-  return native.callOperator(op_nllLoss, self, target, weight, reduction, ignore_index) as Tensor;
+  return new Tensor(native.callOperator(op_nllLoss, tensorSlot(self, 'aten::nll_loss', 'self'), tensorSlot(target, 'aten::nll_loss', 'target'), weight == null ? weight : tensorSlot(weight, 'aten::nll_loss', 'weight'), reduction, ignore_index) as number);
 }
 
 const op_mseLoss = native.resolveOperator('mse_loss', '');
 /** `aten::mse_loss(Tensor self, Tensor target, int reduction=1) -> Tensor` */
 export function mseLoss(self: Tensor, target: Tensor, reduction?: number): Tensor {
-  return native.callOperator(op_mseLoss, self, target, reduction) as Tensor;
+  return new Tensor(native.callOperator(op_mseLoss, tensorSlot(self, 'aten::mse_loss', 'self'), tensorSlot(target, 'aten::mse_loss', 'target'), reduction) as number);
 }
 
 const op_binaryCrossEntropyWithLogits = native.resolveOperator('binary_cross_entropy_with_logits', '');
 /** `aten::binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=1) -> Tensor` */
 export function binaryCrossEntropyWithLogits(self: Tensor, target: Tensor, weight?: Tensor | null, pos_weight?: Tensor | null, reduction?: number): Tensor {
-  return native.callOperator(op_binaryCrossEntropyWithLogits, self, target, weight, pos_weight, reduction) as Tensor;
+  return new Tensor(native.callOperator(op_binaryCrossEntropyWithLogits, tensorSlot(self, 'aten::binary_cross_entropy_with_logits', 'self'), tensorSlot(target, 'aten::binary_cross_entropy_with_logits', 'target'), weight == null ? weight : tensorSlot(weight, 'aten::binary_cross_entropy_with_logits', 'weight'), pos_weight == null ? pos_weight : tensorSlot(pos_weight, 'aten::binary_cross_entropy_with_logits', 'pos_weight'), reduction) as number);
 }
 
 const op_oneHot = native.resolveOperator('one_hot', '');
 /** `aten::one_hot(Tensor self, int num_classes=-1) -> Tensor` */
 export function oneHot(self: Tensor, num_classes?: number): Tensor {
-  return native.callOperator(op_oneHot, self, num_classes) as Tensor;
+  return new Tensor(native.callOperator(op_oneHot, tensorSlot(self, 'aten::one_hot', 'self'), num_classes) as number);
 }
 
 const op_embedding = native.resolveOperator('embedding', '');
 /** `aten::embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor` */
 export function embedding(weight: Tensor, indices: Tensor, padding_idx?: number, scale_grad_by_freq?: boolean, sparse?: boolean): Tensor {
-  return native.callOperator(op_embedding, weight, indices, padding_idx, scale_grad_by_freq, sparse) as Tensor;
+  return new Tensor(native.callOperator(op_embedding, tensorSlot(weight, 'aten::embedding', 'weight'), tensorSlot(indices, 'aten::embedding', 'indices'), padding_idx, scale_grad_by_freq, sparse) as number);
 }
 
 const op_cosineSimilarity = native.resolveOperator('cosine_similarity', '');
 /** `aten::cosine_similarity(Tensor x1, Tensor x2, int dim=1, float eps=1e-08) -> Tensor` */
 export function cosineSimilarity(x1: Tensor, x2: Tensor, dim?: number, eps?: number): Tensor {
-  return native.callOperator(op_cosineSimilarity, x1, x2, dim, eps) as Tensor;
+  return new Tensor(native.callOperator(op_cosineSimilarity, tensorSlot(x1, 'aten::cosine_similarity', 'x1'), tensorSlot(x2, 'aten::cosine_similarity', 'x2'), dim, eps) as number);
 }
 
 const op_unfold = native.resolveOperator('im2col', '');
 /** `aten::im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor` */
 export function unfold(self: Tensor, kernel_size: number[] | number, dilation: number[] | number, padding: number[] | number, stride: number[] | number): Tensor {
-  return native.callOperator(op_unfold, self, kernel_size, dilation, padding, stride) as Tensor;
+  return new Tensor(native.callOperator(op_unfold, tensorSlot(self, 'aten::im2col', 'self'), kernel_size, dilation, padding, stride) as number);
 }
 
 const op_pixelShuffle = native.resolveOperator('pixel_shuffle', '');
 /** `aten::pixel_shuffle(Tensor self, int upscale_factor) -> Tensor` */
 export function pixelShuffle(self: Tensor, upscale_factor: number): Tensor {
-  return native.callOperator(op_pixelShuffle, self, upscale_factor) as Tensor;
+  return new Tensor(native.callOperator(op_pixelShuffle, tensorSlot(self, 'aten::pixel_shuffle', 'self'), upscale_factor) as number);
 }
 
 const op_foreachAdd = native.resolveOperator('_foreach_add', 'List');
 /** `aten::_foreach_add.List(Tensor[] self, Tensor[] other, *, Scalar alpha=1) -> Tensor[]` */
 export function foreachAdd(self: Tensor[], other: Tensor[], alpha?: number | boolean): Tensor[] {
-  return native.callOperator(op_foreachAdd, self, other, alpha) as Tensor[];
+  return (native.callOperator(op_foreachAdd, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_add.List', 'self')), other.map((tensor) => tensorSlot(tensor, 'aten::_foreach_add.List', 'other')), alpha) as number[]).map((slot) => new Tensor(slot));
 }
 
 const op_foreachAdd_ = native.resolveOperator('_foreach_add_', 'List');
 /** `aten::_foreach_add_.List(Tensor(a!)[] self, Tensor[] other, *, Scalar alpha=1) -> ()` */
 export function foreachAdd_(self: Tensor[], other: Tensor[], alpha?: number | boolean): void {
-  return native.callOperator(op_foreachAdd_, self, other, alpha) as void;
+  native.callOperator(op_foreachAdd_, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_add_.List', 'self')), other.map((tensor) => tensorSlot(tensor, 'aten::_foreach_add_.List', 'other')), alpha);
 }
 
 const op_foreachAddScalar_ = native.resolveOperator('_foreach_add_', 'Scalar');
 /** `aten::_foreach_add_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()` */
 export function foreachAddScalar_(self: Tensor[], scalar: number | boolean): void {
-  return native.callOperator(op_foreachAddScalar_, self, scalar) as void;
+  native.callOperator(op_foreachAddScalar_, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_add_.Scalar', 'self')), scalar);
 }
 
 const op_foreachMul = native.resolveOperator('_foreach_mul', 'List');
 /** `aten::_foreach_mul.List(Tensor[] self, Tensor[] other) -> Tensor[]` */
 export function foreachMul(self: Tensor[], other: Tensor[]): Tensor[] {
-  return native.callOperator(op_foreachMul, self, other) as Tensor[];
+  return (native.callOperator(op_foreachMul, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_mul.List', 'self')), other.map((tensor) => tensorSlot(tensor, 'aten::_foreach_mul.List', 'other'))) as number[]).map((slot) => new Tensor(slot));
 }
 
 const op_foreachMul_ = native.resolveOperator('_foreach_mul_', 'List');
 /** `aten::_foreach_mul_.List(Tensor(a!)[] self, Tensor[] other) -> ()` */
 export function foreachMul_(self: Tensor[], other: Tensor[]): void {
-  return native.callOperator(op_foreachMul_, self, other) as void;
+  native.callOperator(op_foreachMul_, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_mul_.List', 'self')), other.map((tensor) => tensorSlot(tensor, 'aten::_foreach_mul_.List', 'other')));
 }
 
 const op_foreachMulScalar_ = native.resolveOperator('_foreach_mul_', 'Scalar');
 /** `aten::_foreach_mul_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()` */
 export function foreachMulScalar_(self: Tensor[], scalar: number | boolean): void {
-  return native.callOperator(op_foreachMulScalar_, self, scalar) as void;
+  native.callOperator(op_foreachMulScalar_, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_mul_.Scalar', 'self')), scalar);
 }
 
 const op_foreachDiv_ = native.resolveOperator('_foreach_div_', 'List');
 /** `aten::_foreach_div_.List(Tensor(a!)[] self, Tensor[] other) -> ()` */
 export function foreachDiv_(self: Tensor[], other: Tensor[]): void {
-  return native.callOperator(op_foreachDiv_, self, other) as void;
+  native.callOperator(op_foreachDiv_, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_div_.List', 'self')), other.map((tensor) => tensorSlot(tensor, 'aten::_foreach_div_.List', 'other')));
 }
 
 const op_foreachDivScalar_ = native.resolveOperator('_foreach_div_', 'Scalar');
 /** `aten::_foreach_div_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()` */
 export function foreachDivScalar_(self: Tensor[], scalar: number | boolean): void {
-  return native.callOperator(op_foreachDivScalar_, self, scalar) as void;
+  native.callOperator(op_foreachDivScalar_, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_div_.Scalar', 'self')), scalar);
 }
 
 const op_foreachAddcmul_ = native.resolveOperator('_foreach_addcmul_', 'Scalar');
 /** `aten::_foreach_addcmul_.Scalar(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> ()` */
 export function foreachAddcmul_(self: Tensor[], tensor1: Tensor[], tensor2: Tensor[], value?: number | boolean): void {
-  return native.callOperator(op_foreachAddcmul_, self, tensor1, tensor2, value) as void;
+  native.callOperator(op_foreachAddcmul_, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_addcmul_.Scalar', 'self')), tensor1.map((tensor) => tensorSlot(tensor, 'aten::_foreach_addcmul_.Scalar', 'tensor1')), tensor2.map((tensor) => tensorSlot(tensor, 'aten::_foreach_addcmul_.Scalar', 'tensor2')), value);
 }
 
 const op_foreachAddcdiv_ = native.resolveOperator('_foreach_addcdiv_', 'Scalar');
 /** `aten::_foreach_addcdiv_.Scalar(Tensor(a!)[] self, Tensor[] tensor1, Tensor[] tensor2, Scalar value=1) -> ()` */
 export function foreachAddcdiv_(self: Tensor[], tensor1: Tensor[], tensor2: Tensor[], value?: number | boolean): void {
-  return native.callOperator(op_foreachAddcdiv_, self, tensor1, tensor2, value) as void;
+  native.callOperator(op_foreachAddcdiv_, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_addcdiv_.Scalar', 'self')), tensor1.map((tensor) => tensorSlot(tensor, 'aten::_foreach_addcdiv_.Scalar', 'tensor1')), tensor2.map((tensor) => tensorSlot(tensor, 'aten::_foreach_addcdiv_.Scalar', 'tensor2')), value);
 }
 
 const op_foreachSqrt = native.resolveOperator('_foreach_sqrt', '');
 /** `aten::_foreach_sqrt(Tensor[] self) -> Tensor[]` */
 export function foreachSqrt(self: Tensor[]): Tensor[] {
-  return native.callOperator(op_foreachSqrt, self) as Tensor[];
+  return (native.callOperator(op_foreachSqrt, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_sqrt', 'self'))) as number[]).map((slot) => new Tensor(slot));
 }
 
 const op_foreachSqrt_ = native.resolveOperator('_foreach_sqrt_', '');
 /** `aten::_foreach_sqrt_(Tensor(a!)[] self) -> ()` */
 export function foreachSqrt_(self: Tensor[]): void {
-  return native.callOperator(op_foreachSqrt_, self) as void;
+  native.callOperator(op_foreachSqrt_, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_sqrt_', 'self')));
 }
 
 const op_foreachNeg = native.resolveOperator('_foreach_neg', '');
 /** `aten::_foreach_neg(Tensor[] self) -> Tensor[]` */
 export function foreachNeg(self: Tensor[]): Tensor[] {
-  return native.callOperator(op_foreachNeg, self) as Tensor[];
+  return (native.callOperator(op_foreachNeg, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_neg', 'self'))) as number[]).map((slot) => new Tensor(slot));
 }
 
 const op_foreachMaximum_ = native.resolveOperator('_foreach_maximum_', 'List');
 /** `aten::_foreach_maximum_.List(Tensor(a!)[] self, Tensor[] other) -> ()` */
 export function foreachMaximum_(self: Tensor[], other: Tensor[]): void {
-  return native.callOperator(op_foreachMaximum_, self, other) as void;
+  native.callOperator(op_foreachMaximum_, self.map((tensor) => tensorSlot(tensor, 'aten::_foreach_maximum_.List', 'self')), other.map((tensor) => tensorSlot(tensor, 'aten::_foreach_maximum_.List', 'other')));
 }

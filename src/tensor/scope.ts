@@ -1,18 +1,29 @@
 // Deterministic release of native memory. Every tensor made inside scope() is disposed when
-// the scope ends, unless it is part of the returned value or was passed to keep(). Tensors made
-// outside any scope live until dispose() or, as a safety net, until garbage collection.
-import type { NativeTensorHandle } from './native.js';
+// the scope ends, unless it is part of the returned value or was passed to keep(). Tensors that
+// outlive every scope live until dispose() or, as a safety net, until garbage collection.
 
-const scopes: Set<NativeTensorHandle>[] = [];
-
-export function track(tensor: NativeTensorHandle): void {
-  if (scopes.length > 0) scopes[scopes.length - 1].add(tensor);
+/** What a scope holds: a tensor that can be released now, or handed to the garbage collector. */
+export interface Tracked {
+  dispose(): void;
+  /** Lets garbage collection release the tensor if nothing disposes it (the safety net). */
+  guard(): void;
 }
 
-function forEachTensor(value: unknown, visit: (tensor: NativeTensorHandle) => void, seen = new Set<unknown>()): void {
+const scopes: Set<Tracked>[] = [];
+
+/**
+ * Called for each new tensor. A scope will dispose it; one made outside any scope gets the safety
+ * net at once. Scoped tensors never need it, which keeps the finalizer off the hot path.
+ */
+export function track(tensor: Tracked): void {
+  if (scopes.length > 0) scopes[scopes.length - 1].add(tensor);
+  else tensor.guard();
+}
+
+function forEachTensor(value: unknown, visit: (tensor: Tracked) => void, seen = new Set<unknown>()): void {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
-  if (isTensorHandle(value)) {
+  if (isTensor(value)) {
     visit(value);
     return;
   }
@@ -21,24 +32,25 @@ function forEachTensor(value: unknown, visit: (tensor: NativeTensorHandle) => vo
   for (const item of items) forEachTensor(item, visit, seen);
 }
 
-let isTensorHandle: (value: unknown) => value is NativeTensorHandle = (_value): _value is NativeTensorHandle => false;
+let isTensor: (value: unknown) => value is Tracked = (_value): _value is Tracked => false;
 
 /** Set once by tensor.ts, which knows the class; kept here so that scope.ts imports no values. */
-export function setTensorCheck(check: (value: unknown) => value is NativeTensorHandle): void {
-  isTensorHandle = check;
+export function setTensorCheck(check: (value: unknown) => value is Tracked): void {
+  isTensor = check;
 }
 
 /** Takes the tensors in `value` (a tensor, or arrays, maps and objects of them) out of every scope. */
 export function keep<T>(value: T): T {
   forEachTensor(value, (tensor) => {
     for (const open of scopes) open.delete(tensor);
+    tensor.guard();
   });
   return value;
 }
 
 /** Runs `body` and disposes every tensor it made, except those it returns or kept. */
 export function scope<T>(body: () => T): T {
-  const made = new Set<NativeTensorHandle>();
+  const made = new Set<Tracked>();
   scopes.push(made);
   let result: T;
   try {
@@ -54,7 +66,9 @@ export function scope<T>(body: () => T): T {
   }
   const parent = scopes.length > 0 ? scopes[scopes.length - 1] : undefined;
   forEachTensor(result, (tensor) => {
-    if (made.delete(tensor)) parent?.add(tensor);
+    if (!made.delete(tensor)) return;
+    if (parent) parent.add(tensor);
+    else tensor.guard();
   });
   for (const tensor of made) tensor.dispose();
   return result;
@@ -66,9 +80,9 @@ export function scopeDepth(): number {
 }
 
 /**
- * Lets Node run pending finalizers. A disposed tensor's memory is freed at once, but the small
- * native wrapper of every handle is finalized only when the event loop turns; a long synchronous
- * loop should await this every few hundred steps so that resident memory stays flat.
+ * Lets Node run pending finalizers: tensors that were never disposed are released by garbage
+ * collection only when the event loop turns. A long synchronous loop that leaves tensors to the
+ * collector should await this every few hundred steps so that resident memory stays flat.
  */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -1,33 +1,60 @@
 // The Tensor: a handle to a libtorch tensor, with PyTorch's method names.
 import type { AnyTypedArray, DType } from './dtype.js';
 import { dtypeCode, dtypeName, dtypeOfTypedArray, typedArrayView } from './dtype.js';
-import { native, type NativeTensorHandle } from './native.js';
+import { native, type TensorSlot } from './native.js';
 import * as ops from './operators.generated.js';
 import { setTensorCheck, track } from './scope.js';
 
 export type Shape = readonly number[];
 export type NestedNumbers = number | boolean | NestedNumbers[];
 
-export class Tensor extends native.TensorHandle {
+/** The safety net: a tensor that outlived every scope and was never disposed is released when collected. */
+const finalizer = new FinalizationRegistry<TensorSlot>((slot) => native.release(slot));
+
+export class Tensor {
+  /** The tensor's slot in the addon's table; -1 once disposed. */
+  handle: TensorSlot;
+  private guarded = false;
   // A tensor's shape and dtype never change (plab binds no resizing in-place operator), and asking
   // libtorch for them builds a new array each time: they are read once and kept.
   private cachedShape: number[] | undefined;
   private cachedDtype: number | undefined;
 
-  constructor() {
-    super();
+  /** Takes ownership of a slot the addon returned. */
+  constructor(handle: TensorSlot) {
+    this.handle = handle;
     track(this);
   }
 
-  // ---- metadata
-  override get shape(): number[] {
-    return (this.cachedShape ??= Object.freeze(super.shape) as number[]);
+  // ---- lifetime
+  /** Frees the tensor now (its memory returns to the allocator); using it afterwards throws. */
+  dispose(): void {
+    if (this.handle < 0) return;
+    if (this.guarded) finalizer.unregister(this);
+    native.release(this.handle);
+    this.handle = -1;
   }
-  override get dtype(): number {
-    return (this.cachedDtype ??= super.dtype);
+  get disposed(): boolean {
+    return this.handle < 0;
+  }
+  guard(): void {
+    if (this.guarded || this.handle < 0) return;
+    finalizer.register(this, this.handle, this);
+    this.guarded = true;
+  }
+
+  // ---- metadata
+  get shape(): number[] {
+    return (this.cachedShape ??= Object.freeze(native.shapeOf(this.handle)) as number[]);
+  }
+  get dtype(): number {
+    return (this.cachedDtype ??= native.dtypeOf(this.handle));
   }
   get dtypeName(): DType {
     return dtypeName(this.dtype);
+  }
+  get device(): string {
+    return native.deviceOf(this.handle);
   }
   get ndim(): number {
     return this.shape.length;
@@ -39,17 +66,33 @@ export class Tensor extends native.TensorHandle {
     const shape = this.shape;
     return shape[dim < 0 ? shape.length + dim : dim];
   }
-  override get grad(): Tensor | null {
-    return super.grad as Tensor | null;
+  get requiresGrad(): boolean {
+    return native.requiresGradOf(this.handle);
   }
-  override set grad(value: Tensor | null) {
-    super.grad = value;
+  set requiresGrad(value: boolean) {
+    native.setRequiresGrad(this.handle, value);
+  }
+  get grad(): Tensor | null {
+    return tensorOrNull(native.gradOf(this.handle));
+  }
+  set grad(value: Tensor | null) {
+    native.setGradOf(this.handle, value === null ? null : value.handle);
+  }
+  get isLeaf(): boolean {
+    return native.isLeaf(this.handle);
+  }
+  /** The TensorImpl's address: two Tensors with the same identity are the same libtorch tensor. */
+  get identity(): number {
+    return native.identityOf(this.handle);
+  }
+  sameStorage(other: Tensor): boolean {
+    return native.sameStorage(this.handle, other.handle);
   }
 
   // ---- data out
   /** The elements, row-major, in the typed array of this dtype (a copy). */
   data(): AnyTypedArray {
-    return typedArrayView(native.toTypedArray(this), this.dtypeName);
+    return typedArrayView(native.toTypedArray(this.handle), this.dtypeName);
   }
   /** The elements as plain numbers (int64 converted to number). */
   toArray(): number[] {
@@ -70,13 +113,13 @@ export class Tensor extends native.TensorHandle {
   item(): number {
     return ops.item(this);
   }
-  override toString(): string {
+  toString(): string {
     return `Tensor(${this.dtypeName}[${this.shape.join(', ')}], ${this.device})`;
   }
 
   // ---- autograd
   backward(gradient?: Tensor, retainGraph = false, createGraph = false): void {
-    native.backward([this], gradient ? [gradient] : null, retainGraph, createGraph);
+    native.backward([this.handle], gradient ? [gradient.handle] : null, retainGraph, createGraph);
   }
   requiresGrad_(requires = true): this {
     this.requiresGrad = requires;
@@ -299,8 +342,19 @@ export class Tensor extends native.TensorHandle {
   }
 }
 
-native.setTensorClass(Tensor);
-setTensorCheck((value): value is NativeTensorHandle => value instanceof native.TensorHandle);
+setTensorCheck((value): value is Tensor => value instanceof Tensor);
+
+/** A tensor argument's slot; anything else is an error naming the operator and the argument. */
+export function tensorSlot(value: Tensor, operator: string, argument: string): TensorSlot {
+  if (value instanceof Tensor) return value.handle;
+  const got = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  throw new TypeError(`${operator}: argument '${argument}' expects a tensor, got ${got}`);
+}
+
+/** A slot the addon returned, or null (an undefined tensor, such as a missing gradient). */
+export function tensorOrNull(slot: TensorSlot | null): Tensor | null {
+  return slot === null ? null : new Tensor(slot);
+}
 
 export interface TensorOptions {
   dtype?: DType;
@@ -338,7 +392,7 @@ export function tensor(data: ArrayBufferView | NestedNumbers, options: TensorOpt
   if ((values as AnyTypedArray).length !== expected) {
     throw new Error(`tensor: ${(values as AnyTypedArray).length} values cannot fill shape [${shape.join(', ')}] (${expected} elements)`);
   }
-  const result = native.fromTypedArray(values, shape, dtypeCode(dtype), options.device ?? 'cpu') as Tensor;
+  const result = new Tensor(native.fromTypedArray(values, shape, dtypeCode(dtype), options.device ?? 'cpu'));
   if (options.requiresGrad) result.requiresGrad = true;
   return result;
 }
@@ -363,5 +417,5 @@ function fromNumbers(numbers: number[], dtype: DType): ArrayBufferView {
 }
 
 export function isTensor(value: unknown): value is Tensor {
-  return value instanceof native.TensorHandle;
+  return value instanceof Tensor;
 }
