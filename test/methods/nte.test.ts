@@ -26,35 +26,85 @@ function l1(parameters: Tensor[], origin: Tensor[] | null): number[] {
   });
 }
 
+/**
+ * The update the rule prescribes from `before` (Δ around the origin), given each example's gradient:
+ * log|Δ| + η Σ_b log(1 − β s g_b), renormalised to L1 norm `norm` per member, clipped at maxDelta.
+ */
+function expectedUpdate(before: Tensor[], gradients: Tensor[][], norm: Tensor, { invTemperature, eta, maxDelta }: NteOptions): Tensor[] {
+  const members = before[0].shape[0];
+  const updated = before.map((value, index) => {
+    const logLikelihood = gradients.map((example) => ops.log1p(example[index].mul(value.sign()).mul(-invTemperature))).reduce((a, b) => a.add(b));
+    return value.abs().log().add(logLikelihood.mul(eta));
+  });
+  const logNorm = ops.logsumexp(ops.stack(updated.map((value) => ops.logsumexp(value.reshape(members, -1), 1)), 1), 1);
+  return updated.map((value, index) => {
+    const shift = norm.log().sub(logNorm).reshape(members, ...new Array(value.ndim - 1).fill(1));
+    return ops.clamp(value.add(shift), null, Math.log(maxDelta)).exp().mul(before[index].sign());
+  });
+}
+
+/** Per member, Σ|w| over every parameter: [R]. */
+function l1Norm(values: Tensor[]): Tensor {
+  const members = values[0].shape[0];
+  return ops.stack(values.map((value) => value.abs().reshape(members, -1).sum(1)), 1).sum(1);
+}
+
 test('NTE: one update equals the multiplicative rule computed from per-example gradients one example at a time', () => {
   const members = 2;
+  const options = { ...base, invTemperature: 0.1, eta: 0.7, maxDelta: 0.3 };
   const model = tinyMlp(members, { seed: 4 });
-  const method = nte(members, { invTemperature: 0.1, eta: 0.7, maxDelta: 0.3 });
-  const learner = sgdLearner(model, [method]);
+  const learner = sgdLearner(model, [nte(members, options)]);
   const [batch] = makeBatches(members, 1, 5, 8);
   const before = snapshot(model);
   assert.ok(before.every((value) => scope(() => value.eq(0).sum().item()) === 0), 'no exact zeros to seed');
-  // Expected: log|Δ| + η Σ_b log(1 − β s g_b), renormalised to the initial L1 norm, clipped at 0.3.
   const expected = scope(() => {
     const parameters = model.parameters();
-    const logLikelihood = parameters.map((parameter) => ops.zerosLike(parameter));
-    for (let example = 0; example < 5; example += 1) {
+    const gradients = Array.from({ length: 5 }, (_, example) => {
       const loss = crossEntropy(model.run(batch.inputs.narrow(0, example, 1)).logits, batch.targets.narrow(0, example, 1).transpose(0, 1)).total;
-      grad(loss, parameters).forEach((gradient, index) => logLikelihood[index].add_(ops.log1p(gradient!.mul(before[index].sign()).mul(-0.1))));
-    }
-    const updated = before.map((value, index) => value.abs().log().add(logLikelihood[index].mul(0.7)));
-    const logNorm = ops.logsumexp(ops.stack(updated.map((value) => ops.logsumexp(value.reshape(members, -1), 1)), 1), 1);
-    const logZ = ops.stack(before.map((value) => value.abs().reshape(members, -1).sum(1)), 1).sum(1).log();
-    return updated.map((value, index) => {
-      const shift = logZ.sub(logNorm).reshape(members, ...new Array(value.ndim - 1).fill(1));
-      return ops.clamp(value.add(shift), null, Math.log(0.3)).exp().mul(before[index].sign());
+      return grad(loss, parameters).map((gradient) => gradient!);
     });
+    return expectedUpdate(before, gradients, l1Norm(before), options);
   });
   scope(() => learner.trainStep(batch));
   model.parameters().forEach((parameter, index) => {
     const error = scope(() => parameter.detach().sub(expected[index]).abs().max().item());
     assert.ok(error < 1e-6, `parameter ${index}: error ${error}`);
   });
+});
+
+test("NTE with gradients at the initialisation: the current network's error, p − y, goes through the initial tangents", () => {
+  const members = 2;
+  const options = { ...base, invTemperature: 0.1, eta: 0.7, maxDelta: 0.3, gradients: 'init' as const };
+  const model = tinyMlp(members, { seed: 5 });
+  const learner = sgdLearner(model, [nte(members, options)]);
+  const batches = makeBatches(members, 3, 5, 9);
+  const initial = snapshot(model);
+  scope(() => learner.trainStep(batches[0]));
+  scope(() => learner.trainStep(batches[1]));
+  const before = snapshot(model);
+  const batch = batches[2];
+  const expected = scope(() => {
+    const parameters = model.parameters();
+    // The current network's error per example, then the gradient of Σ_c error_c · f_c at w0.
+    const errors = noGrad(() => {
+      const logits = model.run(batch.inputs).logits;
+      return ops.softmax(logits, -1).sub(ops.oneHot(batch.targets.transpose(0, 1), logits.shape[2]).float());
+    });
+    noGrad(() => parameters.forEach((parameter, index) => parameter.copy_(initial[index])));
+    const gradients = Array.from({ length: 5 }, (_, example) => {
+      const surrogate = model.run(batch.inputs.narrow(0, example, 1)).logits.mul(errors.narrow(1, example, 1)).sum();
+      return grad(surrogate, parameters).map((gradient) => gradient!);
+    });
+    noGrad(() => parameters.forEach((parameter, index) => parameter.copy_(before[index])));
+    return expectedUpdate(before, gradients, l1Norm(initial), options);
+  });
+  scope(() => learner.trainStep(batch));
+  model.parameters().forEach((parameter, index) => {
+    const error = scope(() => parameter.detach().sub(expected[index]).abs().max().item());
+    assert.ok(error < 1e-6, `parameter ${index}: error ${error}`);
+  });
+  const moved = scope(() => Math.max(...before.map((value, index) => value.sub(initial[index]).abs().max().item())));
+  assert.ok(moved > 1e-3, `the weights moved away from w0 before the checked step (${moved})`);
 });
 
 for (const expansion of ['origin', 'init'] as const) {
