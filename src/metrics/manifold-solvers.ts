@@ -79,6 +79,15 @@ function disposeAll(tensors: object): void {
   for (const tensor of Object.values(tensors) as Tensor[]) tensor.dispose();
 }
 
+/** `held` without its decided rows when narrowing pays (see narrowRows); `open` and what was dropped are disposed. */
+function keepOpenRows<T extends Held>(held: T, open: Tensor): T {
+  const narrowed = narrowRows(held, open);
+  open.dispose();
+  if (narrowed === undefined) return held;
+  disposeAll(held);
+  return narrowed;
+}
+
 /** Problems held in the iterates: rows [B, T', ...] of a batch of [B, T] problems. */
 interface Held extends Iterates {
   /** Which problem each row is, [B, T'] (int64). */
@@ -252,14 +261,7 @@ export async function separateDichotomies(points: Tensor, signs: Tensor, options
         return { open };
       });
       if (outcome.open === undefined) break;
-      if (outcome.open !== null) {
-        const narrowed = narrowRows(held, outcome.open);
-        outcome.open.dispose();
-        if (narrowed !== undefined) {
-          disposeAll(held);
-          held = narrowed;
-        }
-      }
+      if (outcome.open !== null) held = keepOpenRows(held, outcome.open);
       if (iteration % SETTLE_EVERY === 0) await settle();
     }
     return result;
@@ -350,14 +352,7 @@ export async function projectOntoCone(gram: Tensor, b: Tensor, options: ConeProj
         return { open };
       });
       if (outcome.open === undefined) break;
-      if (outcome.open !== null) {
-        const narrowed = narrowRows(held, outcome.open);
-        outcome.open.dispose();
-        if (narrowed !== undefined) {
-          disposeAll(held);
-          held = narrowed;
-        }
-      }
+      if (outcome.open !== null) held = keepOpenRows(held, outcome.open);
       if (iteration % SETTLE_EVERY === 0) await settle();
     }
     return result;

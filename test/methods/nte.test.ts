@@ -17,13 +17,7 @@ function nte(members: number, options: Partial<NteOptions> = {}): NeuralTangentE
 
 /** Per member, Σ|Δ| over every parameter, for Δ = w − w0. */
 function l1(parameters: Tensor[], origin: Tensor[] | null): number[] {
-  return scope(() => {
-    const members = parameters[0].shape[0];
-    const total = parameters
-      .map((parameter, index) => (origin ? parameter.detach().sub(origin[index]) : parameter.detach()).abs().reshape(members, -1).sum(1))
-      .reduce((a, b) => a.add(b));
-    return total.toArray();
-  });
+  return scope(() => l1Norm(parameters.map((parameter, index) => (origin ? parameter.detach().sub(origin[index]) : parameter.detach()))).toArray());
 }
 
 /**
