@@ -49,3 +49,24 @@ if needs_build; then
   fi
   flock -u 9
 fi
+
+# The CLI runs as JavaScript bundled from src/ (esbuild, code-split so that each command loads only
+# its own modules): starting through tsx's loader cost ~0.55 s of every run. Rebuilt whenever a
+# source file is newer than the bundle.
+bundle=build/cli/main.js
+needs_bundle() { [ ! -f "$bundle" ] || [ -n "$(find src -newer "$bundle" 2>/dev/null | head -n 1)" ]; }
+if needs_bundle; then
+  mkdir -p build
+  exec 8>build/.cli.lock
+  flock 8
+  if needs_bundle; then
+    say "bundling the command-line interface"
+    staging="build/cli.$$"
+    rm -rf "$staging"
+    node_modules/.bin/esbuild src/cli/main.ts --bundle --splitting --format=esm --platform=node \
+      --packages=external --outdir="$staging" --log-level=warning
+    rm -rf build/cli
+    mv "$staging" build/cli
+  fi
+  flock -u 8
+fi

@@ -9,7 +9,10 @@ const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 export function runReference<T>(script: string, args: string[] = []): T {
   const path = join(dirname(fileURLToPath(import.meta.url)), script);
   try {
-    const output = execFileSync(python, [path, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    // OpenBLAS starts a thread per core unless told otherwise, whatever torch.set_num_threads says;
+    // plab runs one BLAS thread by default, and so does its reference.
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: process.env.PLAB_THREADS ?? '1' };
+    const output = execFileSync(python, [path, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env });
     return JSON.parse(output.trim().split('\n').pop()!) as T;
   } catch (error) {
     throw new Error(`the PyTorch reference ${script} failed (is python3-torch installed? 'apt-get install python3-torch'): ${(error as Error).message}`);
