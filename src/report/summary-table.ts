@@ -32,11 +32,15 @@ function byTask(values: (number | null)[]): string {
   return values.map((v) => (v === null ? 'n/a' : format(v))).join(', ') + ' (task 1 → ' + values.length + ')';
 }
 
-/** A value as one table cell, or undefined for shapes that belong in a figure (matrices). */
-function cell(value: unknown, key: string): string | undefined {
+/**
+ * A value as one table cell, or undefined for shapes that belong in a figure (matrices). A list is
+ * per task when its key, or a section it sits in, ends in _by_task (population_sparsity_by_task
+ * holds one list per layer); otherwise it is per member.
+ */
+function cell(value: unknown, path: string): string | undefined {
   if (typeof value === 'number') return format(value);
   if (typeof value === 'string' || typeof value === 'boolean') return String(value);
-  if (isNumberArray(value)) return key.endsWith('_by_task') ? byTask(value) : meanSd(value);
+  if (isNumberArray(value)) return path.split('.').some((key) => key.endsWith('_by_task')) ? byTask(value) : meanSd(value);
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const record = value as Record<string, unknown>;
     if (typeof record.mean === 'number') {
@@ -54,7 +58,7 @@ export function summaryRows(summary: unknown, limit = 300): SummaryRow[] {
   const rows: SummaryRow[] = [];
   const walk = (value: unknown, path: string) => {
     if (rows.length >= limit) return;
-    const text = path ? cell(value, path.slice(path.lastIndexOf('.') + 1)) : undefined;
+    const text = path ? cell(value, path) : undefined;
     if (text !== undefined) {
       rows.push({ metric: path, value: text });
       return;

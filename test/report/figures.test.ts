@@ -87,12 +87,13 @@ test('the summary table reads per-member stats, mean/std pairs, per-task lists a
     metrics: { average_accuracy: { perMember: [0.2, 0.22, 0.18], mean: 0.2, std: 0.02, min: 0.18, max: 0.22 }, bwt: [-0.8, -0.7] },
     stopped_members: [null, null],
     joint_accuracy: null,
-    analysis: { probe_seen_accuracy_by_task: [0.997, 0.9431, null] },
+    analysis: { probe_seen_accuracy_by_task: [0.997, 0.9431, null], population_sparsity_by_task: { hidden1: [0.5, 0.75] } },
   });
   assert.deepEqual(rows, [
     { metric: 'tasks', value: '5' },
     { metric: 'metrics.average_accuracy', value: '0.2 ± 0.02' },
     { metric: 'metrics.bwt', value: '-0.75 ± 0.07071 (2 members)' },
     { metric: 'analysis.probe_seen_accuracy_by_task', value: '0.997, 0.9431, n/a (task 1 → 3)' },
+    { metric: 'analysis.population_sparsity_by_task.hidden1', value: '0.5, 0.75 (task 1 → 2)' },
   ]);
 });
