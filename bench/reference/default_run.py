@@ -3,11 +3,15 @@
 Split-MNIST [1,2],[3,4],[5,6],[7,8],[9,0], class-incremental; MLP 784-120-84-10; Adam 1e-3; batch 64;
 5 epochs per task; every 50 steps every task is evaluated (loss, accuracy, per-class accuracy, mean
 probabilities), representations of 100 test samples per task and the weights are snapshotted; an
-expert is trained on each task on the same batches; then the joint baseline. Prints the final
-accuracies; bench/default-run.ts times the whole process, `import torch` included.
+expert is trained on each task on the same batches. After each task, every task is evaluated (the
+accuracy matrix) and the task's logs are saved with np.savez, as a results directory would hold them.
+Then the joint baseline. Prints the final accuracies; bench/default-run.ts times the whole process,
+`import torch` included.
 """
 import json
+import shutil
 import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -68,11 +72,24 @@ def train(model, optimizer, x, y):
     return loss.item()
 
 
+def save_task(directory, t, log):
+    """What a results directory holds per task: the logged evaluations, representations and weights."""
+    learner_log, expert_log, representations, weights = zip(*log)
+    arrays = {f"learner/{name}": np.stack([[row[i].numpy() for row in point] for point in learner_log]) for i, name in enumerate(METRICS)}
+    arrays.update({f"expert/{name}": np.stack([point[i].numpy() for point in expert_log]) for i, name in enumerate(METRICS)})
+    arrays["representations"] = np.stack([[r.numpy() for r in point] for point in representations])
+    arrays.update({f"weights/{k}": np.stack([w[k].numpy() for w in weights]) for k in weights[0]})
+    np.savez(f"{directory}/task_{t}.npz", **arrays)
+
+
+METRICS = ["loss", "accuracy", "per_class_accuracy", "mean_probability"]
+results = tempfile.mkdtemp()
 torch.manual_seed(0)
 learner = mlp()
 optimizer = torch.optim.Adam(learner.parameters(), lr=1e-3)
-log = []
+accuracy_matrix = []
 for t, (x, y) in enumerate(tasks_train):
+    log = []
     expert = mlp()
     expert_optimizer = torch.optim.Adam(expert.parameters(), lr=1e-3)
     step = 0
@@ -84,12 +101,20 @@ for t, (x, y) in enumerate(tasks_train):
             train(expert, expert_optimizer, x[rows], y[rows])
             step += 1
             if step % LOG_EVERY == 0:
-                log.append([evaluate(learner, tx, ty) for tx, ty in tasks_test])
-                log.append(evaluate(expert, *tasks_test[t]))
                 with torch.no_grad():
-                    log.append([learner[:4](tx[:SNAPSHOT]) for tx, _ in tasks_test])
-                log.append({k: v.clone() for k, v in learner.state_dict().items()})
-learner_accuracy = [float(evaluate(learner, tx, ty)[1]) for tx, ty in tasks_test]
+                    representations = [learner[:4](tx[:SNAPSHOT]) for tx, _ in tasks_test]
+                log.append(
+                    (
+                        [evaluate(learner, tx, ty) for tx, ty in tasks_test],
+                        evaluate(expert, *tasks_test[t]),
+                        representations,
+                        {k: v.clone() for k, v in learner.state_dict().items()},
+                    )
+                )
+    accuracy_matrix.append([float(evaluate(learner, tx, ty)[1]) for tx, ty in tasks_test])
+    save_task(results, t, log)
+learner_accuracy = accuracy_matrix[-1]
+shutil.rmtree(results)
 
 joint = mlp()
 joint_optimizer = torch.optim.Adam(joint.parameters(), lr=1e-3)
