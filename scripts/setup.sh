@@ -31,42 +31,48 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'nodedir' || true
 fi
 
-addon=build/native/Release/plab_native.node
-needs_build() { [ ! -f "$addon" ] || [ -n "$(find native CMakeLists.txt -newer "$addon" 2>/dev/null | head -n 1)" ]; }
-if needs_build; then
-  # Several processes (parallel test files, a run beside a test) may ask at once: one builds, the
-  # others wait for it and then find the addon fresh.
+# Builds an artefact once when it is stale. Several processes (parallel test files, a run beside a
+# test) may ask at once: one builds under the lock, the others wait and then find it fresh.
+build_when_stale() { # name, staleness test, build command
+  local name="$1" stale="$2" build="$3"
+  "$stale" || return 0
   mkdir -p build
-  exec 9>build/.addon.lock
+  exec 9>"build/.$name.lock"
   flock 9
-  if needs_build; then
-    say "building the libtorch addon"
-    if [ "${PLAB_QUIET:-0}" = 1 ]; then
-      node scripts/build-addon.mjs >build/addon-build.log 2>&1 || { cat build/addon-build.log >&2; exit 1; }
-    else
-      node scripts/build-addon.mjs
-    fi
-  fi
+  if "$stale"; then "$build"; fi
   flock -u 9
-fi
+}
+
+addon=build/native/Release/plab_native.node
+addon_stale() { [ ! -f "$addon" ] || [ -n "$(find native CMakeLists.txt -newer "$addon" 2>/dev/null | head -n 1)" ]; }
+build_addon() {
+  say "building the libtorch addon"
+  if [ "${PLAB_QUIET:-0}" = 1 ]; then
+    node scripts/build-addon.mjs >build/addon-build.log 2>&1 || { cat build/addon-build.log >&2; exit 1; }
+  else
+    node scripts/build-addon.mjs
+  fi
+  # A build with nothing to recompile leaves the addon's date alone; without this it would stay
+  # older than the touched source and be rebuilt on every run.
+  touch "$addon"
+}
+build_when_stale addon addon_stale build_addon
 
 # The CLI runs as JavaScript bundled from src/ (esbuild, code-split so that each command loads only
-# its own modules): starting through tsx's loader cost ~0.55 s of every run. Rebuilt whenever a
-# source file is newer than the bundle.
+# its own modules): starting through tsx's loader cost ~0.55 s of every run. The new files are
+# renamed into place one by one, and the chunks of an earlier build stay a day, so a plab process
+# that is still running can load its own.
 bundle=build/cli/main.js
-needs_bundle() { [ ! -f "$bundle" ] || [ -n "$(find src -newer "$bundle" 2>/dev/null | head -n 1)" ]; }
-if needs_bundle; then
-  mkdir -p build
-  exec 8>build/.cli.lock
-  flock 8
-  if needs_bundle; then
-    say "bundling the command-line interface"
-    staging="build/cli.$$"
-    rm -rf "$staging"
-    node_modules/.bin/esbuild src/cli/main.ts --bundle --splitting --format=esm --platform=node \
-      --packages=external --outdir="$staging" --log-level=warning
-    rm -rf build/cli
-    mv "$staging" build/cli
-  fi
-  flock -u 8
-fi
+bundle_stale() { [ ! -f "$bundle" ] || [ -n "$(find src -newer "$bundle" 2>/dev/null | head -n 1)" ]; }
+build_bundle() {
+  say "bundling the command-line interface"
+  local staging="build/cli.$$"
+  rm -rf "$staging"
+  node_modules/.bin/esbuild src/cli/main.ts --bundle --splitting --format=esm --platform=node \
+    --packages=external --outdir="$staging" --log-level=warning
+  mkdir -p build/cli
+  find build/cli -type f -mmin +1440 -delete
+  mv -f "$staging"/* build/cli/
+  rmdir "$staging"
+}
+build_when_stale cli bundle_stale build_bundle
