@@ -69,7 +69,7 @@ build_bundle() {
   local staging="build/cli.$$"
   rm -rf "$staging"
   node_modules/.bin/esbuild src/cli/main.ts --bundle --splitting --format=esm --platform=node \
-    --packages=external --outdir="$staging" --log-level=warning
+    --packages=external --sourcemap --outdir="$staging" --log-level=warning
   mkdir -p build/cli
   find build/cli -type f -mmin +1440 -delete
   mv -f "$staging"/* build/cli/
