@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what plab needs, only where it is missing: Debian packages (libtorch, OpenBLAS,
-# Fashion-MNIST, the build tools), npm packages, and the libtorch addon. Safe to run again.
+# Fashion-MNIST, the build tools), npm packages, the libtorch addon and the bundled CLI. Safe to
+# run again.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-say() { [ "${PLAB_QUIET:-0}" = 1 ] || echo "plab setup: $*"; }
+# A line per step that has work to do, on stderr (a command's output stays its own); PLAB_QUIET=1
+# silences them.
+say() { [ "${PLAB_QUIET:-0}" = 1 ] || echo "plab setup: $*" >&2; }
 
 debian_packages=(libtorch-dev libopenblas-dev dataset-fashion-mnist cmake ninja-build g++ python3)
 [ "${PLAB_WITH_REFERENCE:-0}" = 1 ] && debian_packages+=(python3-torch python3-numpy)
@@ -46,12 +49,8 @@ build_when_stale() { # name, staleness test, build command
 addon=build/native/Release/plab_native.node
 addon_stale() { [ ! -f "$addon" ] || [ -n "$(find native CMakeLists.txt -newer "$addon" 2>/dev/null | head -n 1)" ]; }
 build_addon() {
-  say "building the libtorch addon"
-  if [ "${PLAB_QUIET:-0}" = 1 ]; then
-    node scripts/build-addon.mjs >build/addon-build.log 2>&1 || { cat build/addon-build.log >&2; exit 1; }
-  else
-    node scripts/build-addon.mjs
-  fi
+  say "building the libtorch addon (a few minutes the first time; log: build/addon-build.log)"
+  node scripts/build-addon.mjs >build/addon-build.log 2>&1 || { cat build/addon-build.log >&2; exit 1; }
   # A build with nothing to recompile leaves the addon's date alone; without this it would stay
   # older than the touched source and be rebuilt on every run.
   touch "$addon"
