@@ -31,7 +31,10 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'nodedir' || true
+  npm ci --no-audit --no-fund --loglevel=error >&2 || {
+    echo "plab setup: 'npm ci' failed (above); npm's registry must be reachable for the first set-up" >&2
+    exit 1
+  }
 fi
 
 # Builds an artefact once when it is stale. Several processes (parallel test files, a run beside a
