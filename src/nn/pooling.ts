@@ -3,7 +3,8 @@
 import { ops, type Tensor } from '../tensor/index.js';
 import { Module } from './module.js';
 
-export class MaxPool2d extends Module {
+/** A square window, stepping by `stride` (the window's size unless given), as torch's pooling layers. */
+abstract class Pool2d extends Module {
   constructor(
     readonly kernelSize: number,
     readonly stride = kernelSize,
@@ -11,21 +12,15 @@ export class MaxPool2d extends Module {
   ) {
     super(members);
   }
+}
 
+export class MaxPool2d extends Pool2d {
   forward(input: Tensor): Tensor {
     return ops.maxPool2d(input, this.kernelSize, this.stride);
   }
 }
 
-export class AvgPool2d extends Module {
-  constructor(
-    readonly kernelSize: number,
-    readonly stride = kernelSize,
-    members = 1,
-  ) {
-    super(members);
-  }
-
+export class AvgPool2d extends Pool2d {
   forward(input: Tensor): Tensor {
     return ops.avgPool2d(input, this.kernelSize, this.stride);
   }
