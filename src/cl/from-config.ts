@@ -14,7 +14,7 @@ import {
 import { buildModel, type ModelConfig } from '../nn/models/registry.js';
 import type { Model } from '../nn/models/model.js';
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../optim/index.js';
-import { Generator, scope, type Tensor } from '../tensor/index.js';
+import { checkDevice, Generator, scope, type Tensor } from '../tensor/index.js';
 import { buildMethods } from './methods/index.js';
 import { ScenarioSource } from './scenario-source.js';
 import type { ExperimentSettings, StoppingRule } from './settings.js';
@@ -96,6 +96,7 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
   const { dataset: datasetConfig, training, logging } = config;
   if (training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
   const members = training.members;
+  checkDevice(config.device);
   const dataset = loadDataset(datasetConfig.format, camelCaseKeys({ ...datasetConfig, root: datasetConfig.root ?? undefined }));
   const numClasses = dataset.classes.length;
   const plan = planScenario(scenarioSpec(config, numClasses), { dataset: datasetConfig.name, numClasses, members, seed: config.seed });

@@ -1,5 +1,6 @@
 // The tensor layer: everything above imports tensors from here.
 export * from './autograd.js';
+export * from './device.js';
 export * from './dtype.js';
 export { native } from './native.js';
 export * as ops from './operators.generated.js';
