@@ -68,6 +68,10 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
     if (checkpoint) experiment.resume(checkpoint);
     const progress = new ProgressBar(process.stderr, options.quiet);
     const T = prepared.source.numTasks;
+    if (options.resume) {
+      const finished = checkpoint?.nextTask ?? 0;
+      progress.done(`resuming ${runDir}: ${finished} of ${T} tasks finished${finished < T ? `; continuing with task ${finished + 1}` : ''}`);
+    }
     // The offline counterpart of seed 003's Weights & Biases logging: `tensorboard --logdir <run>/tensorboard`.
     const tensorboard = config.logging.tensorboard ? new TensorBoardWriter(join(runDir, 'tensorboard')) : null;
     let globalStep = experiment.learner.step;
