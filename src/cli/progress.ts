@@ -47,7 +47,7 @@ export class ProgressBar {
     const width = 24;
     const filled = Math.round(fraction * width);
     const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
-    const line = `${fields.label} [${bar}] ${(fraction * 100).toFixed(0).padStart(3)}% ${formatDuration(elapsed)}<${formatDuration(eta)}${fields.detail ? ` ${fields.detail}` : ''}`;
+    const line = `${fields.label} [${bar}] ${(fraction * 100).toFixed(0).padStart(3)}% step ${fields.done}/${fields.total} ${formatDuration(elapsed)}<${formatDuration(eta)}${fields.detail ? ` ${fields.detail}` : ''}`;
     if (this.interactive) this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 120) - 1)}\x1b[K`);
     else this.stream.write(`${line}\n`);
   }
