@@ -38,22 +38,44 @@ export class EpochBatches {
 
   /** Batch `index` of an epoch whose order came from epochOrder(). */
   batch(order: Tensor, index: number): Batch {
-    const start = index * this.batchSize;
-    const length = Math.min(this.batchSize, this.samples - start);
-    const rows = order.narrow(0, start, length).reshape(length * this.members);
-    const inputs = this.flatImages.indexSelect(0, rows);
-    return {
-      inputs: inputs.view(length, this.members, ...inputs.shape.slice(1)),
-      targets: this.flatLabels.indexSelect(0, rows).view(length, this.members),
-    };
+    return scope(() => {
+      const start = index * this.batchSize;
+      const length = Math.min(this.batchSize, this.samples - start);
+      const rows = order.narrow(0, start, length).reshape(length * this.members);
+      const inputs = this.flatImages.indexSelect(0, rows);
+      return {
+        inputs: inputs.view(length, this.members, ...inputs.shape.slice(1)),
+        targets: this.flatLabels.indexSelect(0, rows).view(length, this.members),
+      };
+    });
   }
 
+  /**
+   * One epoch's batches. Each batch is released when the next is asked for (or the loop ends), so a
+   * training loop holds one batch at a time whatever scopes it opens: a consumer that keeps batch
+   * data past its step copies it. Before, batches made outside the step's scope waited for garbage
+   * collection, and with a small JavaScript heap that held ~170 MB per task at R = 5.
+   */
   *epoch(): Iterable<Batch> {
     const order = this.epochOrder();
     try {
-      for (let index = 0; index < this.batchesPerEpoch; index += 1) yield this.batch(order, index);
+      for (let index = 0; index < this.batchesPerEpoch; index += 1) {
+        const batch = this.batch(order, index);
+        try {
+          yield batch;
+        } finally {
+          batch.inputs.dispose();
+          batch.targets.dispose();
+        }
+      }
     } finally {
       order.dispose();
     }
+  }
+
+  /** Releases the flattened views of the data (they keep its memory alive); the data stay the caller's. */
+  dispose(): void {
+    this.flatImages.dispose();
+    this.flatLabels.dispose();
   }
 }

@@ -232,12 +232,6 @@ function summarizeClone(measured: Measured, members: number): CloneMeasuresSumma
   };
 }
 
-function disposePopulation(learner: Learner): void {
-  learner.optimizer.dispose();
-  for (const parameter of learner.model.parameters()) parameter.dispose();
-  for (const [, buffer] of learner.model.namedBuffers()) buffer.dispose();
-}
-
 function meanOver(values: ArrayLike<number>, active: boolean[]): number {
   let sum = 0;
   let count = 0;
@@ -292,6 +286,7 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
   let train: { images: Tensor; labels: Tensor } | null = null;
   let test: EvalSet | null = null;
   let probe: EvalSet | null = null;
+  let batches: EpochBatches | null = null;
   try {
     if (source.numTasks !== 1) {
       throw new Error(`the cloning mode trains on one task, but scenario=${config.scenario.type} makes ${source.numTasks}; use scenario=joint (optionally with scenario.classes=[...])`);
@@ -300,7 +295,8 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
     train = source.train(0);
     test = source.test(0);
     probe = source.snapshotSamples(0);
-    const batches = new EpochBatches(train, settings.batchSize, settings.seeds.map((seed) => new Generator(seed + 1)));
+    const epochBatches = new EpochBatches(train, settings.batchSize, settings.seeds.map((seed) => new Generator(seed + 1)));
+    batches = epochBatches;
     const noiseGenerator = new Generator(config.seed + NOISE_STREAM);
     const baseModel = buildModel(modelConfig, { members, inputShape: source.inputShape, numClasses: source.numClasses, generators: settings.seeds.map((seed) => new Generator(seed)) });
     base = { name: 'base', learner: new Learner(baseModel, buildOptimizer(config.optimizer, baseModel.parameters()), [], settings.nanPolicy), window: new TrainingWindow(members) };
@@ -312,19 +308,19 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
       if (stage > 0) {
         // The first expansion clones the base, each later one the current clone.
         const expanded = cloneModel(clone?.learner.model ?? baseModel, cloneConfig, factor, { noise: training.symmetry_noise, generator: noiseGenerator });
-        if (clone) disposePopulation(clone.learner);
+        if (clone) clone.learner.dispose();
         cloneConfig = expanded.config;
         clone = { name: 'clone', learner: new Learner(expanded.model, buildOptimizer(config.optimizer, expanded.model.parameters()), [], settings.nanPolicy), window: new TrainingWindow(members) };
       }
       const populations = clone ? [base, clone] : [base];
       const epochs = stage === 0 ? training.initial_epochs : training.epochs_per_expansion;
-      const stepsInStage = epochs * batches.batchesPerEpoch;
+      const stepsInStage = epochs * epochBatches.batchesPerEpoch;
       const prefix = `stage${stage}/`;
       let step = 0;
       let lastMeasures: Map<string, Measured> = new Map();
       const logPoint = () => {
         log.append(`${prefix}step`, [], Int32Array.of(step));
-        log.append(`${prefix}epoch`, [], Float32Array.of(step / batches.batchesPerEpoch));
+        log.append(`${prefix}epoch`, [], Float32Array.of(step / epochBatches.batchesPerEpoch));
         lastMeasures = new Map();
         for (const population of populations) {
           const isClone = population.name === 'clone';
@@ -348,7 +344,7 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
       logPoint();
       const atExpansion = clone ? lastMeasures.get('clone')! : null;
       for (let epoch = 0; epoch < epochs; epoch += 1) {
-        for (const batch of batches.epoch()) {
+        for (const batch of epochBatches.epoch()) {
           scope(() => {
             const batchSize = batch.inputs.shape[0];
             const results = populations.map((population) => {
@@ -401,12 +397,13 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
     writeJsonAtomic(summaryPath, result);
     return result;
   } finally {
+    batches?.dispose();
     for (const tensors of [train, test, probe]) {
       tensors?.images.dispose();
       tensors?.labels.dispose();
     }
-    if (clone) disposePopulation(clone.learner);
-    if (base) disposePopulation(base.learner);
+    if (clone) clone.learner.dispose();
+    if (base) base.learner.dispose();
     prepared.release();
   }
 }

@@ -257,9 +257,10 @@ export class Experiment {
     for (const copy of previousParameters.values()) copy.dispose();
     const accuracyAfter = tracked.map((trackedTask) => evaluate(this.model, trackedTask.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: trackedTask.headMask }));
     const expertAccuracy = expert ? Array.from(evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask }).accuracy) : null;
+    batches.dispose();
     data.images.dispose();
     data.labels.dispose();
-    if (expert) for (const parameter of expert.model.parameters()) parameter.dispose();
+    expert?.dispose();
     const seconds = (performance.now() - started) / 1000;
     return {
       task,
@@ -302,6 +303,7 @@ export class Experiment {
         if (step % SETTLE_EVERY === 0) await settle();
       }
     }
+    batches.dispose();
     data.images.dispose();
     data.labels.dispose();
     const accuracy = Array.from({ length: source.numTasks }, (_, task) =>
@@ -310,6 +312,7 @@ export class Experiment {
         return Array.from(evaluate(joint.model, test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: source.headMask(task) }).accuracy);
       }),
     );
+    joint.dispose();
     return Array.from({ length: settings.members }, (_, member) => accuracy.map((perTask) => perTask[member]));
   }
 }

@@ -84,6 +84,16 @@ export class Learner implements LearnerState {
     for (const method of this.methods) method.afterTask?.(this, boundary);
   }
 
+  /**
+   * Frees the population: its optimizer's state, parameters and buffers. For the baselines made and
+   * dropped every task, whose memory would otherwise wait for garbage collection.
+   */
+  dispose(): void {
+    this.optimizer.dispose();
+    for (const parameter of this.model.parameters()) parameter.dispose();
+    for (const [, buffer] of this.model.namedBuffers()) buffer.dispose();
+  }
+
   private stopNonFinite(perMemberLoss: Float32Array): void {
     let changed = false;
     perMemberLoss.forEach((value, member) => {

@@ -55,7 +55,7 @@ export function recordPlasticity(model: Model, samples: EvalSet, log: LogBuffer,
 
 /** Copies of the parameters, by path, for relative updates. */
 export function parameterCopies(model: Model): Map<string, Tensor> {
-  return new Map(model.namedParameters().map(([name, parameter]) => [name, keep(noGrad(() => parameter.detach().clone()))]));
+  return scope(() => keep(new Map(model.namedParameters().map(([name, parameter]) => [name, noGrad(() => parameter.detach().clone())]))));
 }
 
 export interface ProbeSummary {

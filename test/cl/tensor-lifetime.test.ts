@@ -1,0 +1,42 @@
+// Training releases what it makes: a run's native tensors do not pile up task after task (before,
+// each step's batch and each task's batch views waited for garbage collection: +1,028 live tensors
+// and ~300 MB resident per task at R = 5).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { EpochBatches } from '../../src/cl/batches.js';
+import { Experiment } from '../../src/cl/experiment.js';
+import { prepareExperiment } from '../../src/cl/from-config.js';
+import { composeConfig } from '../../src/config/index.js';
+import { Generator, native, ops, scope } from '../../src/tensor/index.js';
+
+test('an epoch of batches, and the batches object, leave no tensor behind', () => {
+  const generator = new Generator(0);
+  const data = { images: ops.rand([50, 2, 4], generator), labels: ops.randint(0, 3, [50, 2], generator) };
+  const before = native.liveTensors();
+  const batches = new EpochBatches(data, 8, [new Generator(1), new Generator(2)]);
+  let seen = 0;
+  for (const batch of batches.epoch()) {
+    scope(() => {
+      seen += batch.inputs.sum().item() > 0 ? batch.inputs.shape[0] : 0;
+    });
+  }
+  for (const batch of batches.epoch()) if (batch.targets.shape[0] > 0) break; // leaving early releases too
+  batches.dispose();
+  assert.equal(seen, 50);
+  assert.equal(native.liveTensors(), before);
+});
+
+test('live tensors are the same at the end of every task', { timeout: 300_000 }, async () => {
+  const config = composeConfig(['scenario.num_tasks=3', 'training.members=2', 'training.epochs_per_task=1', 'model.hidden=[16]', 'logging.log_frequency=40', '+method.replay.buffer_size=50']);
+  const prepared = prepareExperiment(config);
+  try {
+    const experiment = new Experiment(prepared.settings, prepared.source);
+    const live: number[] = [];
+    await experiment.run({ onTaskEnd: () => live.push(native.liveTensors()) });
+    assert.equal(live.length, 3);
+    // The replay buffer fills after task 1, so the count settles from task 2 on.
+    assert.equal(live[2], live[1], `live tensors at each task's end: ${live.join(', ')}`);
+  } finally {
+    prepared.release();
+  }
+});
