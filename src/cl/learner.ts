@@ -85,10 +85,12 @@ export class Learner implements LearnerState {
   }
 
   /**
-   * Frees the population: its optimizer's state, parameters and buffers. For the baselines made and
-   * dropped every task, whose memory would otherwise wait for garbage collection.
+   * Frees the population: its methods' tensors, its optimizer's state, parameters and buffers. For
+   * the baselines made and dropped every task, whose memory would otherwise wait for garbage
+   * collection.
    */
   dispose(): void {
+    for (const method of this.methods) method.dispose?.();
     this.optimizer.dispose();
     for (const parameter of this.model.parameters()) parameter.dispose();
     for (const [, buffer] of this.model.namedBuffers()) buffer.dispose();

@@ -53,6 +53,11 @@ export interface Method {
   beforeTask?(state: LearnerState, task: number): void;
   /** Runs when a task ends (store OGD basis, Fisher information, replay samples). */
   afterTask?(state: LearnerState, boundary: TaskBoundary): void;
+  /**
+   * Frees the method's tensors when its population is dropped (the expert after each task, the
+   * joint baseline at the end). Needed by the rules a baseline also learns by (RL, Bio, NTE).
+   */
+  dispose?(): void;
   /** Tensors to save in a checkpoint so that a resumed run continues identically. */
   stateDict?(): Map<string, Tensor>;
   loadStateDict?(state: Map<string, Tensor>): void;

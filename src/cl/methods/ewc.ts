@@ -50,10 +50,10 @@ export class ElasticWeightConsolidation implements Method {
     const fisher = this.fisher(state, boundary);
     const parameters = state.model.parameters();
     noGrad(() => {
-      const ends = parameters.map((parameter) => parameter.detach());
       const members = state.members;
       const perMember = (values: Tensor[]): Tensor => ops.stack(values.map((value) => value.reshape(members, -1).sum(1)), 1).sum(1);
       const next = scope(() => {
+        const ends = parameters.map((parameter) => parameter.detach());
         if (!this.importance) return keep({ importance: fisher.map((value) => value.clone()), anchor: ends.map((value) => value.clone()), constant: ops.zeros([members], ends[0].dtypeName, null, ends[0].device) });
         if (this.options.mode === 'online') {
           return keep({
@@ -123,7 +123,7 @@ export class ElasticWeightConsolidation implements Method {
     this.constant = keep(own.get('constant')!.clone());
   }
 
-  private dispose(): void {
+  dispose(): void {
     for (const value of [...(this.importance ?? []), ...this.anchor, ...(this.constant ? [this.constant] : [])]) value.dispose();
     this.importance = null;
     this.anchor = [];

@@ -69,6 +69,12 @@ export class FeedbackAlignment implements Method {
     });
   }
 
+  dispose(): void {
+    for (const value of [...this.matrices.values(), ...this.loaded.values()]) value.dispose();
+    this.matrices.clear();
+    this.loaded.clear();
+  }
+
   /** B itself: it is drawn once, so the streams that drew it need not be saved. */
   stateDict(): Map<string, Tensor> {
     return new Map([...this.matrices].map(([path, matrix]) => [`feedback.${path}`, matrix]));

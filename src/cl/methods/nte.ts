@@ -57,6 +57,15 @@ export class NeuralTangentEnsemble implements Method {
     return this.expansion;
   }
 
+  dispose(): void {
+    this.expansion?.dispose();
+    for (const value of [...this.logMagnitudes, ...(this.logZ ? [this.logZ] : []), ...(this.pending?.values() ?? [])]) value.dispose();
+    this.expansion = null;
+    this.logMagnitudes = [];
+    this.logZ = null;
+    this.pending = null;
+  }
+
   update(state: LearnerState, batch: Batch): boolean {
     const expansion = this.expanded(state);
     const { invTemperature, eta, gradients, maxDelta } = this.options;

@@ -79,7 +79,7 @@ export class OrthogonalGradientDescent implements Method {
     );
     for (const parameter of parameters) parameter.grad = null;
     if (!sum || count === 0) return null;
-    const mean = noGrad(() => (sum as Tensor).div(count).unsqueeze(1));
+    const mean = scope(() => noGrad(() => (sum as Tensor).div(count).unsqueeze(1)));
     (sum as Tensor).dispose();
     return keep(mean);
   }

@@ -36,6 +36,13 @@ export class TangentPruning implements Method {
     return this.expansion;
   }
 
+  dispose(): void {
+    this.expansion?.dispose();
+    for (const value of this.pending?.values() ?? []) value.dispose();
+    this.expansion = null;
+    this.pending = null;
+  }
+
   update(state: LearnerState, batch: Batch): boolean {
     const expansion = this.expanded(state);
     scope(() => {

@@ -1,7 +1,7 @@
 // Random streams of a method, one per member, so that member r's noise does not depend on how many
 // members share the population (as R separate runs would draw it). Each method salts the member
 // seeds differently, apart from the streams of initialisation and data order.
-import { Generator, keep, ops, type Tensor } from '../../tensor/index.js';
+import { Generator, keep, ops, scope, type Tensor } from '../../tensor/index.js';
 
 export class MemberRandom {
   /** Generators by device, then member; made on first use on that device. */
@@ -28,7 +28,11 @@ export class MemberRandom {
   /** Fills each member's slice of `target` [R, ...] with N(0, 1) from that member's stream. */
   normal_(target: Tensor): Tensor {
     this.checkMembers(target);
-    for (let member = 0; member < this.members; member += 1) ops.normal_(target.select(0, member), 0, 1, this.generator(member, target.device));
+    // The per-member views and the handles the in-place calls return are released here, wherever
+    // this is called from; target itself is the caller's.
+    scope(() => {
+      for (let member = 0; member < this.members; member += 1) ops.normal_(target.select(0, member), 0, 1, this.generator(member, target.device));
+    });
     return target;
   }
 
@@ -37,12 +41,11 @@ export class MemberRandom {
    * [1, ...] and is filled from that member's stream alone.
    */
   uniform_(target: Tensor, low: number, high: number, member?: number): Tensor {
-    if (member !== undefined) {
-      ops.uniform_(target, low, high, this.generator(member, target.device));
-      return target;
-    }
-    this.checkMembers(target);
-    for (let index = 0; index < this.members; index += 1) ops.uniform_(target.select(0, index), low, high, this.generator(index, target.device));
+    if (member === undefined) this.checkMembers(target);
+    scope(() => {
+      if (member !== undefined) ops.uniform_(target, low, high, this.generator(member, target.device));
+      else for (let index = 0; index < this.members; index += 1) ops.uniform_(target.select(0, index), low, high, this.generator(index, target.device));
+    });
     return target;
   }
 

@@ -91,6 +91,11 @@ export class Reinforce implements Method {
     return this.average!;
   }
 
+  dispose(): void {
+    this.average?.dispose();
+    this.average = null;
+  }
+
   /** The member streams, the running mean reward and the count of batches in it. */
   stateDict(): Map<string, Tensor> {
     const state = this.random.stateDict();

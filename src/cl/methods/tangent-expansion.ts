@@ -24,6 +24,11 @@ export class TangentExpansion {
     this.origin = point === 'init' ? initial : null;
   }
 
+  /** Frees the copies the expansion made; the parameters stay the model's. */
+  dispose(): void {
+    for (const value of [...this.initial, ...this.signs]) value.dispose();
+  }
+
   /**
    * Expands `model` around `point`. Entries of Δ that are exactly zero would stay zero under a
    * multiplicative update, so they are seeded with zeroNoise·N(0, 1) (the parameters move by that
