@@ -5,7 +5,7 @@ import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
 import { encodeNpy, type NdArray } from '../io/npy.js';
 import { encodeNpz } from '../io/npz.js';
 import { readTaskMetadata, runPaths, writeTask, type RunPaths } from '../io/results.js';
-import { native, type Tensor } from '../tensor/index.js';
+import { native, scope, type Tensor } from '../tensor/index.js';
 import type { Checkpoint, TaskRecord } from './experiment.js';
 
 export interface TaskMetadata {
@@ -78,7 +78,15 @@ export class ResultsWriter {
     return readTaskMetadata(this.runDir, task) as TaskMetadata;
   }
 
-  writeCheckpoint(checkpoint: Checkpoint): void {
+  /**
+   * Writes the checkpoint that `make` builds. It is built and written inside one scope, so the fresh
+   * tensors it holds (views, generator states) are released once written; the live state is not.
+   */
+  writeCheckpoint(make: () => Checkpoint): void {
+    scope(() => this.save(make()));
+  }
+
+  private save(checkpoint: Checkpoint): void {
     const tensors = new Map<string, Tensor>();
     for (const [prefix, map] of [['model', checkpoint.model], ['optimizer', checkpoint.optimizer], ['methods', checkpoint.methods]] as const) {
       for (const [key, value] of map) tensors.set(`${prefix}/${key}`, value);

@@ -92,7 +92,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
           experiment.learner.step,
         );
         writer.writeTask(record, { classes: prepared.source.taskClasses[record.task], seeds: prepared.settings.seeds, stopped_members: [...experiment.learner.stopReasons] });
-        writer.writeCheckpoint(makeCheckpoint());
+        writer.writeCheckpoint(makeCheckpoint);
         const seen = record.accuracyAfter.map((row) => row.slice(0, record.task + 1).reduce((a, b) => a + b, 0) / (record.task + 1));
         progress.done(
           `task ${record.task + 1}/${T} done in ${record.seconds.toFixed(1)} s (${Math.round(record.samplesPerSecond)} samples/s): accuracy on seen tasks ${(seen.reduce((a, b) => a + b, 0) / seen.length).toFixed(3)}`,

@@ -3,9 +3,13 @@
 // waited for garbage collection: +1,028 live tensors and ~300 MB resident per task at R = 5.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EpochBatches } from '../../src/cl/batches.js';
 import { Experiment } from '../../src/cl/experiment.js';
 import { prepareExperiment } from '../../src/cl/from-config.js';
+import { ResultsWriter } from '../../src/cl/results-writer.js';
 import { composeConfig } from '../../src/config/index.js';
 import { Generator, native, ops, scope } from '../../src/tensor/index.js';
 
@@ -39,8 +43,15 @@ for (const [name, overrides] of variants) {
     const prepared = prepareExperiment(config);
     try {
       const experiment = new Experiment(prepared.settings, prepared.source);
+      const writer = new ResultsWriter(mkdtempSync(join(tmpdir(), 'plab-lifetime-')));
       const live: number[] = [];
-      await experiment.run({ onTaskEnd: () => live.push(native.liveTensors()) });
+      // As `plab run` does at each task's end: the checkpoint, then the count.
+      await experiment.run({
+        onTaskEnd: (_record, makeCheckpoint) => {
+          writer.writeCheckpoint(makeCheckpoint);
+          live.push(native.liveTensors());
+        },
+      });
       assert.equal(live.length, 3);
       // State that fills during the first task (a replay buffer, a method's streams) settles after it.
       assert.equal(live[2], live[1], `live tensors at each task's end: ${live.join(', ')}`);

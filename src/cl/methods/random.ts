@@ -1,7 +1,7 @@
 // Random streams of a method, one per member, so that member r's noise does not depend on how many
 // members share the population (as R separate runs would draw it). Each method salts the member
 // seeds differently, apart from the streams of initialisation and data order.
-import { Generator, keep, ops, scope, type Tensor } from '../../tensor/index.js';
+import { Generator, ops, scope, type Tensor } from '../../tensor/index.js';
 
 export class MemberRandom {
   /** Generators by device, then member; made on first use on that device. */
@@ -54,10 +54,10 @@ export class MemberRandom {
     return Array.from({ length: this.members }, (_, member) => ops.rand([1], this.generator(member)).item());
   }
 
-  /** Generator states, for checkpoints: `rng.{device}.{member}`. */
+  /** Generator states, for checkpoints: `rng.{device}.{member}`; fresh tensors, the caller's scope owns them. */
   stateDict(): Map<string, Tensor> {
     const result = new Map<string, Tensor>();
-    for (const [device, generators] of this.streams) generators.forEach((generator, member) => result.set(`rng.${device}.${member}`, keep(generator.getState() as Tensor)));
+    for (const [device, generators] of this.streams) generators.forEach((generator, member) => result.set(`rng.${device}.${member}`, generator.getState() as Tensor));
     return result;
   }
 

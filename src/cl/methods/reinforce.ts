@@ -100,8 +100,8 @@ export class Reinforce implements Method {
   stateDict(): Map<string, Tensor> {
     const state = this.random.stateDict();
     if (this.average) {
-      state.set('baseline.average', keep(this.average.clone()));
-      state.set('baseline.updates', keep(ops.full([1], this.updates, 'int64')));
+      state.set('baseline.average', this.average.clone());
+      state.set('baseline.updates', ops.full([1], this.updates, 'int64'));
     }
     return state;
   }
