@@ -32,14 +32,14 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 // This machine's speed drifts by 10-15% between consecutive 20-second runs (a shared VM), so the two
 // sides alternate, several rounds, and the medians are compared.
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const torchTimes: number[] = [];
+const references: ReturnType<typeof referenceRun>[] = [];
 const plabTimes: number[] = [];
-let reference = referenceRun();
 for (let round = 0; round < rounds; round += 1) {
-  if (round > 0) reference = referenceRun();
-  torchTimes.push(reference.seconds);
+  references.push(referenceRun());
   plabTimes.push(plabSeconds(1));
 }
+const reference = references[references.length - 1];
+const torchTimes = references.map((run) => run.seconds);
 // What the R = 5 target asks of the CPU: PyTorch's own population (baddbmm) step for 5 members
 // against its plain one-member step, on the same MLP and batch. Compute grows with R on one thread.
 const torchSteps = runReference<Record<string, { loop: number; bmm?: number }>>('mlp_sgd.py', ['1', '1,5']);

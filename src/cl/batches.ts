@@ -4,6 +4,7 @@ import { Generator, ops, scope, keep, type Tensor } from '../tensor/index.js';
 import type { Batch } from './method.js';
 import type { TrainData } from './task-source.js';
 
+/** Batches of one task's training data, which it owns from construction: dispose() frees them. */
 export class EpochBatches {
   private readonly flatImages: Tensor;
   private readonly flatLabels: Tensor;
@@ -11,7 +12,7 @@ export class EpochBatches {
   readonly members: number;
 
   constructor(
-    data: TrainData,
+    private readonly data: TrainData,
     readonly batchSize: number,
     private readonly generators: Generator[],
   ) {
@@ -73,9 +74,8 @@ export class EpochBatches {
     }
   }
 
-  /** Releases the flattened views of the data (they keep its memory alive); the data stay the caller's. */
+  /** Frees the data and the flattened views of it (a view alone keeps the data's memory alive). */
   dispose(): void {
-    this.flatImages.dispose();
-    this.flatLabels.dispose();
+    for (const tensor of [this.flatImages, this.flatLabels, this.data.images, this.data.labels]) tensor.dispose();
   }
 }

@@ -283,7 +283,6 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
   const stages: StageSummary[] = [];
   let base: Population | null = null;
   let clone: Population | null = null;
-  let train: { images: Tensor; labels: Tensor } | null = null;
   let test: EvalSet | null = null;
   let probe: EvalSet | null = null;
   let batches: EpochBatches | null = null;
@@ -292,11 +291,10 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
       throw new Error(`the cloning mode trains on one task, but scenario=${config.scenario.type} makes ${source.numTasks}; use scenario=joint (optionally with scenario.classes=[...])`);
     }
     writeFileAtomic(join(runDir, CLONING_FILES.config), configToYaml(config));
-    train = source.train(0);
+    const epochBatches = new EpochBatches(source.train(0), settings.batchSize, settings.seeds.map((seed) => new Generator(seed + 1)));
+    batches = epochBatches;
     test = source.test(0);
     probe = source.snapshotSamples(0);
-    const epochBatches = new EpochBatches(train, settings.batchSize, settings.seeds.map((seed) => new Generator(seed + 1)));
-    batches = epochBatches;
     const noiseGenerator = new Generator(config.seed + NOISE_STREAM);
     const baseModel = buildModel(modelConfig, { members, inputShape: source.inputShape, numClasses: source.numClasses, generators: settings.seeds.map((seed) => new Generator(seed)) });
     base = { name: 'base', learner: new Learner(baseModel, buildOptimizer(config.optimizer, baseModel.parameters()), [], settings.nanPolicy), window: new TrainingWindow(members) };
@@ -398,7 +396,7 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
     return result;
   } finally {
     batches?.dispose();
-    for (const tensors of [train, test, probe]) {
+    for (const tensors of [test, probe]) {
       tensors?.images.dispose();
       tensors?.labels.dispose();
     }

@@ -165,8 +165,7 @@ export class Experiment {
   private async runTask(task: number, tracked: TrackedTask[], hooks?: ExperimentHooks): Promise<TaskRecord> {
     const { settings, source, learner } = this;
     const started = performance.now();
-    const data = source.train(task);
-    const batches = new EpochBatches(data, settings.batchSize, this.dataGenerators);
+    const batches = new EpochBatches(source.train(task), settings.batchSize, this.dataGenerators);
     const learnerLog = new LogBuffer();
     const expert = settings.expert ? this.freshPopulation(task) : null;
     const expertLog = expert ? new LogBuffer() : null;
@@ -258,8 +257,6 @@ export class Experiment {
     const accuracyAfter = tracked.map((trackedTask) => evaluate(this.model, trackedTask.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: trackedTask.headMask }));
     const expertAccuracy = expert ? Array.from(evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask }).accuracy) : null;
     batches.dispose();
-    data.images.dispose();
-    data.labels.dispose();
     expert?.dispose();
     const seconds = (performance.now() - started) / 1000;
     return {
@@ -279,9 +276,8 @@ export class Experiment {
   async runJoint(hooks?: Pick<ExperimentHooks, 'onProgress'>): Promise<number[][]> {
     const { settings, source } = this;
     const joint = this.freshPopulation(-1);
-    const data = source.train('joint');
     const generators = settings.seeds.map((seed) => new Generator(seed + 2));
-    const batches = new EpochBatches(data, settings.batchSize, generators);
+    const batches = new EpochBatches(source.train('joint'), settings.batchSize, generators);
     const epochs = settings.stopping.kind === 'epochs' ? settings.stopping.epochs : settings.stopping.maxEpochs;
     let step = 0;
     for (let epoch = 0; epoch < epochs; epoch += 1) {
@@ -304,8 +300,6 @@ export class Experiment {
       }
     }
     batches.dispose();
-    data.images.dispose();
-    data.labels.dispose();
     const accuracy = Array.from({ length: source.numTasks }, (_, task) =>
       scope(() => {
         const test = source.test(task);

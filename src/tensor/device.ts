@@ -10,7 +10,7 @@ export function cudaDeviceCount(): number {
 /** Throws an error that says what to do when `device` ('cpu', 'cuda', 'cuda:N') is not usable here. */
 export function checkDevice(device: string): void {
   const match = /^cuda(?::(\d+))?$/.exec(device);
-  if (device === 'cpu' || match === null) return;
+  if (match === null) return;
   const count = cudaDeviceCount();
   if (count === 0) {
     throw new Error(

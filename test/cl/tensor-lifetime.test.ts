@@ -13,10 +13,10 @@ import { ResultsWriter } from '../../src/cl/results-writer.js';
 import { composeConfig } from '../../src/config/index.js';
 import { Generator, native, ops, scope } from '../../src/tensor/index.js';
 
-test('an epoch of batches, and the batches object, leave no tensor behind', () => {
+test('an epoch of batches, and the batches object with the data it owns, leave no tensor behind', () => {
+  const before = native.liveTensors();
   const generator = new Generator(0);
   const data = { images: ops.rand([50, 2, 4], generator), labels: ops.randint(0, 3, [50, 2], generator) };
-  const before = native.liveTensors();
   const batches = new EpochBatches(data, 8, [new Generator(1), new Generator(2)]);
   let seen = 0;
   for (const batch of batches.epoch()) {

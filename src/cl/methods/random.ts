@@ -28,8 +28,8 @@ export class MemberRandom {
   /** Fills each member's slice of `target` [R, ...] with N(0, 1) from that member's stream. */
   normal_(target: Tensor): Tensor {
     this.checkMembers(target);
-    // The per-member views and the handles the in-place calls return are released here, wherever
-    // this is called from; target itself is the caller's.
+    // The per-member views are released here, wherever this is called from (an in-place call
+    // returns its own argument, so target stays the caller's).
     scope(() => {
       for (let member = 0; member < this.members; member += 1) ops.normal_(target.select(0, member), 0, 1, this.generator(member, target.device));
     });
@@ -41,10 +41,13 @@ export class MemberRandom {
    * [1, ...] and is filled from that member's stream alone.
    */
   uniform_(target: Tensor, low: number, high: number, member?: number): Tensor {
-    if (member === undefined) this.checkMembers(target);
+    if (member !== undefined) {
+      ops.uniform_(target, low, high, this.generator(member, target.device));
+      return target;
+    }
+    this.checkMembers(target);
     scope(() => {
-      if (member !== undefined) ops.uniform_(target, low, high, this.generator(member, target.device));
-      else for (let index = 0; index < this.members; index += 1) ops.uniform_(target.select(0, index), low, high, this.generator(index, target.device));
+      for (let index = 0; index < this.members; index += 1) ops.uniform_(target.select(0, index), low, high, this.generator(index, target.device));
     });
     return target;
   }
