@@ -125,14 +125,23 @@ async function openRun(id) {
 
 async function updateOverlayControls() {
   const ids = [...state.selected];
-  $('#overlay').disabled = ids.length < 2;
-  $('#selected-count').textContent = ids.length + ' selected';
-  if (ids.length < 2) return;
-  const body = await api('/api/overlay/options?' + ids.map((id) => 'runs=' + encodeURIComponent(id)).join('&'));
   const select = $('#series');
+  $('#selected-count').textContent = ids.length + ' selected';
+  $('#overlay').disabled = true;
+  select.disabled = true;
+  if (ids.length < 2) {
+    // An empty list reads as broken; say what fills it.
+    const hint = document.createElement('option');
+    hint.textContent = 'tick two or more runs to overlay a series';
+    select.replaceChildren(hint);
+    return;
+  }
+  const body = await api('/api/overlay/options?' + ids.map((id) => 'runs=' + encodeURIComponent(id)).join('&'));
   const current = select.value;
   select.replaceChildren(...body.series.map((name) => { const o = document.createElement('option'); o.value = name; o.textContent = name; return o; }));
   if (body.series.includes(current)) select.value = current;
+  select.disabled = false;
+  $('#overlay').disabled = false;
 }
 
 async function overlay() {

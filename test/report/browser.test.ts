@@ -76,6 +76,9 @@ test('the dashboard lists runs, opens one, and overlays two', { skip }, async ()
     // Curves are interactive: hovering a point of the forgetting curves gives a tooltip.
     assert.ok((await page.locator('figure[data-id="forgetting_curves"] svg path[aria-roledescription="point"]').count()) > 0);
 
+    // Before two runs are ticked the series list says what fills it rather than showing empty.
+    assert.deepEqual(await page.$$eval('#series option', (options) => options.map((o) => o.textContent)), ['tick two or more runs to overlay a series']);
+    assert.equal(await page.$eval('#series', (select) => (select as HTMLSelectElement).disabled), true);
     await page.click('li.sweep[data-sweep="mnist/SL_3"] button.select-sweep');
     await page.waitForFunction(() => !(document.querySelector('#overlay') as HTMLButtonElement).disabled && (document.querySelector('#series') as HTMLSelectElement).options.length > 0);
     const series = await page.$$eval('#series option', (options) => options.map((o) => (o as HTMLOptionElement).value));
