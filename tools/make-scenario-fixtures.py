@@ -8,6 +8,7 @@ plan; the test checks that the TypeScript plans agree number for number.
 import json
 import os
 
+import reference_environment  # noqa: F401  (before torch: pins OpenBLAS threads and oneDNN's ISA)
 import torch
 
 M = 0xFFFFFFFF

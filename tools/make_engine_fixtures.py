@@ -20,10 +20,7 @@ import json
 import math
 import os
 
-# plab runs OpenBLAS on one thread (src/tensor/native.ts), and OpenBLAS's results depend on its
-# thread count; the variable must be set before torch loads OpenBLAS.
-os.environ['OPENBLAS_NUM_THREADS'] = '1'
-
+import reference_environment  # noqa: F401  (before torch: pins OpenBLAS threads and oneDNN's ISA)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402

@@ -15,6 +15,7 @@ and the gradient of the train-mode logits' sum of squares with respect to the fi
 import json
 import os
 
+import reference_environment  # noqa: F401  (before torch: pins OpenBLAS threads and oneDNN's ISA)
 import torch
 import torch.nn.functional as F
 from torch import nn

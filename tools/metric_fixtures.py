@@ -9,6 +9,7 @@ and checks a checksum before comparing the metrics.
 import json
 import os
 
+import reference_environment  # noqa: F401  (before torch: pins OpenBLAS threads and oneDNN's ISA)
 import numpy as np
 import torch
 
