@@ -36,8 +36,7 @@ for name in pairs_plain pairs_sp pairs_cbp; do echo "$name: dead fraction at the
 # NTE against SGD on 3-task permuted MNIST, 784-1000-1000-10, one epoch per task at batch 128: the
 # authors' simple-MLP settings (β 0.01, η 1, max_delta 0.1) against SGD without momentum at the lr
 # that reaches the same task-1 accuracy (0.03), and SGD with momentum 0.9 at lr 0.003 (the same
-# accuracy again). The NTE run is the slow one: every step visits one gradient per example, about
-# 30 minutes per member on one core. PERM_SEED picks the run seed (the permutations, shared by its
+# accuracy again). The NTE run takes about 30 s per task and member on one core. PERM_SEED picks the run seed (the permutations, shared by its
 # members, and the members' initialisations and data orders), PERM_MEMBERS how many members.
 perm=(seed="${PERM_SEED:-0}" scenario=permuted scenario.num_tasks=3 training.epochs_per_task=1 training.batch_size=128
   training.members="${PERM_MEMBERS:-3}" 'model.hidden=[1000,1000]' optimizer=sgd logging.log_frequency=100 'logging.snapshots=[]' 'logging.measures=[]')

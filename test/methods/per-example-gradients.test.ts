@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exampleLosses } from '../../src/cl/methods/learner-access.js';
-import { perExampleGradients } from '../../src/cl/methods/per-example-gradients.js';
+import { largestMagnitude, perExampleGradients, powerSum } from '../../src/cl/methods/per-example-gradients.js';
 import { crossEntropy } from '../../src/nn/loss.js';
 import { grad, ops, scope, type Tensor } from '../../src/tensor/index.js';
 import { makeBatches, tinyMlp } from './helpers.js';
@@ -39,6 +39,7 @@ for (const [name, norm, chunk] of [
         (gradients, start, count) => {
           if (chunk === 0) assert.ok(count <= 2, `chunk of ${count} examples`);
           gradients.forEach((gradient, index) => {
+            assert.ok(gradient, `parameter ${index} visited`);
             assert.deepEqual(gradient.shape, [R, count, ...parameters[index].shape.slice(1)]);
             for (let offset = 0; offset < count; offset += 1) {
               const expected = reference[start + offset][index];
@@ -69,7 +70,7 @@ test('per-example gradients under BatchNorm in training mode are each example lo
       (gradients) =>
         gradients.forEach((gradient, index) => {
           for (let example = 0; example < 4; example += 1) {
-            const error = gradient.select(1, example).sub(reference[example][index]).abs().max().item();
+            const error = gradient!.select(1, example).sub(reference[example][index]).abs().max().item();
             assert.ok(error < 1e-5, `parameter ${index}, example ${example}: error ${error}`);
           }
         }),
@@ -80,3 +81,47 @@ test('per-example gradients under BatchNorm in training mode are each example lo
     summed.forEach((value, index) => assert.ok(value.sub(total[index]!).abs().max().item() < 1e-5));
   });
 });
+
+for (const shared of [false, true]) {
+  test(`sums over examples of powers of the gradients, from a Linear layer's factors, equal Σ_b g_b^k (${shared ? 'input shared by the members' : 'an input per member'})`, () => {
+    scope(() => {
+      const model = tinyMlp(R, { norm: 'layer' });
+      const [batch] = makeBatches(R, 1, 5);
+      const inputs = shared ? batch.inputs.select(1, 0) : batch.inputs;
+      const parameters = model.parameters();
+      const firstLinear = [model.linears()[0].weight, model.linears()[0].bias!].map((parameter) => parameters.indexOf(parameter));
+      const examples = Array.from({ length: 5 }, (_, example) => {
+        const loss = crossEntropy(model.run(inputs.narrow(0, example, 1)).logits, batch.targets.narrow(0, example, 1).transpose(0, 1)).total;
+        return grad(loss, parameters).map((value) => value!);
+      });
+      const taken: number[] = [];
+      let visitedExamples = 0;
+      perExampleGradients(
+        model,
+        parameters,
+        () => exampleLosses(model.run(inputs).logits, batch.targets.transpose(0, 1)),
+        (gradients, _start, count) => {
+          gradients.forEach((gradient, index) => assert.equal(gradient === undefined, taken.includes(index), `parameter ${index} visited once`));
+          visitedExamples += count;
+        },
+        {
+          reduceFactored: (index, factors) => {
+            taken.push(index);
+            for (const power of [1, 2, 3]) {
+              const expected = examples.map((row) => row[index].pow(power)).reduce((a, b) => a.add(b));
+              const error = powerSum(factors, power).sub(expected).abs().max().item() / expected.abs().max().item();
+              assert.ok(error < 1e-5, `parameter ${index}, power ${power}: relative error ${error}`);
+            }
+            const largest = Math.max(...examples.map((row) => row[index].abs().max().item()));
+            assert.ok(largestMagnitude(factors) >= largest * (1 - 1e-6), `bound ${largestMagnitude(factors)} under the largest |g| ${largest}`);
+            return true;
+          },
+        },
+      );
+      // The first layer's weight and bias are on the fast path; LayerNorm's parameters are not.
+      assert.ok(firstLinear.every((index) => taken.includes(index)), `fast parameters offered: ${taken}`);
+      assert.ok(taken.length < parameters.length, 'LayerNorm parameters still go through the chunks');
+      assert.equal(visitedExamples, 5);
+    });
+  });
+}

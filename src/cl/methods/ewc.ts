@@ -13,7 +13,7 @@ import type { LearnerState, Method, TaskBoundary } from '../method.js';
 import { forEachBatch } from './batches.js';
 import { exampleLosses, memberTargets } from './learner-access.js';
 import { inMode } from './parameters.js';
-import { perExampleGradients } from './per-example-gradients.js';
+import { perExampleGradients, powerSum } from './per-example-gradients.js';
 import { ownEntries } from './state.js';
 
 export interface EwcOptions {
@@ -94,7 +94,18 @@ export class ElasticWeightConsolidation implements Method {
           state.model,
           parameters,
           () => exampleLosses(state.forward(inputs).logits, targets),
-          (gradients) => noGrad(() => gradients.forEach((gradient, index) => sums[index].add_(gradient.square().sum(1)))),
+          (gradients) =>
+            noGrad(() =>
+              gradients.forEach((gradient, index) => {
+                if (gradient) sums[index].add_(gradient.square().sum(1));
+              }),
+            ),
+          {
+            reduceFactored: (index, factors) => {
+              noGrad(() => sums[index].add_(powerSum(factors, 2)));
+              return true;
+            },
+          },
         );
         seen += take;
         return seen < limit;

@@ -10,7 +10,7 @@ import { keep, noGrad, ops, scope, tensor, type Tensor } from '../../tensor/inde
 import type { Batch, LearnerState, Method } from '../method.js';
 import { exampleLosses, memberTargets } from './learner-access.js';
 import { keepingBuffers, memberMask, perMemberView, withParameterValues } from './parameters.js';
-import { perExampleGradients } from './per-example-gradients.js';
+import { largestMagnitude, type OuterProductFactors, perExampleGradients, powerSum } from './per-example-gradients.js';
 import type { MemberRandom } from './random.js';
 import { ownEntries } from './state.js';
 import { type ExpansionPoint, TangentExpansion } from './tangent-expansion.js';
@@ -37,6 +37,25 @@ export interface NteOptions {
  * floored here, which shrinks that weight by 1e-6 per example instead of producing log(≤ 0).
  */
 const LIKELIHOOD_FLOOR = 1e-6;
+
+/**
+ * Where |β·g| ≤ SERIES_LIMIT for every example, Σ_b log(1 − β·s·g_b) is summed as its power series,
+ * whose terms Σ_b g_b^k are matrix products of a Linear layer's factors (powerSum): a few GEMMs
+ * instead of a log1p of each of the B·P per-example gradients (an epoch of a 2×1000 MLP: 28 s
+ * instead of 241 s on one CPU core). The floor is out of reach there.
+ */
+const SERIES_LIMIT = 0.25;
+
+/**
+ * The fewest terms whose remainder, Σ_{k>K} u^k/k ≤ u^{K+1} / ((K+1)(1 − u)) for |β·g| ≤ u, stays
+ * under float32's rounding of the leading term u; null where the series is not used.
+ */
+export function seriesTerms(bound: number): number | null {
+  if (!(bound <= SERIES_LIMIT)) return null;
+  let terms = 1;
+  while (bound ** terms / ((terms + 1) * (1 - bound)) > 2 ** -24) terms += 1;
+  return terms;
+}
 
 export class NeuralTangentEnsemble implements Method {
   readonly name = 'nte';
@@ -74,23 +93,35 @@ export class NeuralTangentEnsemble implements Method {
       const logLikelihoods = parameters.map((parameter) => ops.zerosLike(parameter));
       // −β·sign(Δ), broadcast over the examples of a chunk.
       const scaledSigns = signs.map((sign) => sign.mul(-invTemperature).unsqueeze(1));
-      const accumulate = (perExample: Tensor[]): void =>
+      const accumulate = (perExample: readonly (Tensor | undefined)[]): void =>
         noGrad(() =>
           perExample.forEach((gradient, index) => {
+            if (!gradient) return;
             // log(1 − β·s·g) = log1p(−β·s·g), floored; summed over the chunk's examples.
             const argument = gradient.mul(scaledSigns[index]);
             ops.clamp_(argument, LIKELIHOOD_FLOOR - 1, null);
             logLikelihoods[index].add_(ops.log1p(argument).sum(1));
           }),
         );
+      const reduceFactored = (index: number, factors: OuterProductFactors): boolean =>
+        noGrad(() => {
+          const terms = seriesTerms(invTemperature * largestMagnitude(factors));
+          if (terms === null) return false;
+          // log(1 − β·s·g) = −Σ_k (β^k / k)·s^k·g^k, and s^k is s for odd k and 1 for even k.
+          for (let power = 1; power <= terms; power += 1) {
+            const sum = powerSum(factors, power);
+            logLikelihoods[index].add_(power % 2 === 1 ? sum.mul(signs[index]) : sum, -(invTemperature ** power) / power);
+          }
+          return true;
+        });
       if (gradients === 'init') {
         const errors = currentErrors(state, batch);
         // Σ_c (p − y)_c f_c(x; w0): its gradient at w0 is the current error sent through the initial tangents.
         const losses = (): Tensor => state.forward(batch.inputs).logits.mul(errors).sum(2);
-        withParameterValues(parameters, expansion.initial, () => keepingBuffers(state.model, () => perExampleGradients(state.model, parameters, losses, accumulate)));
+        withParameterValues(parameters, expansion.initial, () => keepingBuffers(state.model, () => perExampleGradients(state.model, parameters, losses, accumulate, { reduceFactored })));
       } else {
         const losses = (): Tensor => exampleLosses(state.forward(batch.inputs).logits, memberTargets(batch));
-        keepingBuffers(state.model, () => perExampleGradients(state.model, parameters, losses, accumulate));
+        keepingBuffers(state.model, () => perExampleGradients(state.model, parameters, losses, accumulate, { reduceFactored }));
       }
       noGrad(() => {
         const updated = this.logMagnitudes.map((logMagnitude, index) => logMagnitude.add(logLikelihoods[index], eta));

@@ -104,7 +104,7 @@ export class OrthogonalGradientDescent implements Method {
           return logits.gather(2, memberTargets(examples).unsqueeze(2)).squeeze(2);
         },
         (gradients, _start, count) => {
-          rows.push(keep(noGrad(() => ops.cat(gradients.map((gradient) => gradient.reshape(members, count, -1)), 2))));
+          rows.push(keep(noGrad(() => ops.cat(gradients.map((gradient) => gradient!.reshape(members, count, -1)), 2))));
         },
       ),
     );

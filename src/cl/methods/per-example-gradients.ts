@@ -4,7 +4,9 @@
 // Linear layers take the fast path: with the layer's input x and the gradient g of Σ s with respect
 // to its output y, example b's weight gradient is the outer product g[r, b] ⊗ x[r, b] and its bias
 // gradient g[r, b]. That is exact when examples do not interact, so one backward pass serves the
-// whole batch. Every other parameter (convolutions, norms, attention), every Linear layer that is
+// whole batch, and a caller that only needs sums over examples of powers of the gradients (the NTE's
+// log-likelihoods, EWC's squares) can take them from the factors as matrix products without ever
+// forming a per-example gradient (reduceFactored). Every other parameter (convolutions, norms, attention), every Linear layer that is
 // called more than once per forward pass or whose rows are not the batch's examples, and every
 // parameter of a network with BatchNorm in training mode (batch statistics make each output depend
 // on every example) takes the exact general path: one backward pass per example through the
@@ -21,6 +23,38 @@ export interface PerExampleOptions {
    * 2^26 elsewhere (see DEFAULT_MAX_ELEMENTS).
    */
   maxElements?: number;
+  /**
+   * Offered every parameter on the fast path, for the whole batch and before any chunk is formed:
+   * returning true means the caller has reduced it from its factors, and it is left out of the
+   * chunks. A sum over examples of a power series of the gradients is a few matrix products of the
+   * factors (powerSum) instead of B·P per-example numbers.
+   */
+  reduceFactored?: (index: number, factors: OuterProductFactors) => boolean;
+}
+
+/**
+ * Example b's gradient of a Linear weight is outputGradient[r, b] ⊗ input[r, b]; of a bias,
+ * outputGradient[r, b].
+ */
+export interface OuterProductFactors {
+  /** [R, B, O] */
+  outputGradient: Tensor;
+  /** [R, B, I], or [B, I] when the members share it; null for a bias. */
+  input: Tensor | null;
+}
+
+/** Σ_b (g_b)^k, elementwise, from the factors: (G^k)ᵀ X^k, one batched matrix product. [R, ...] */
+export function powerSum({ outputGradient, input }: OuterProductFactors, power: number): Tensor {
+  const outputPower = power === 1 ? outputGradient : outputGradient.pow(power);
+  if (!input) return outputPower.sum(1);
+  const inputPower = power === 1 ? input : input.pow(power);
+  return ops.einsum(input.ndim === 3 ? 'rbo,rbi->roi' : 'rbo,bi->roi', [outputPower, inputPower]);
+}
+
+/** max over members, examples and entries of |g_b|, bounded by max|G| · max|X|. */
+export function largestMagnitude({ outputGradient, input }: OuterProductFactors): number {
+  const outputLargest = outputGradient.abs().max().item();
+  return input ? outputLargest * input.abs().max().item() : outputLargest;
 }
 
 /**
@@ -33,9 +67,10 @@ const DEFAULT_MAX_ELEMENTS = { cpu: 2 ** 22, accelerator: 2 ** 26 };
 
 /**
  * Receives per-example gradients for examples start .. start+count-1: gradients[i] is
- * [R, count, ...] for parameters[i] of shape [R, ...]. The tensors live until the visit returns.
+ * [R, count, ...] for parameters[i] of shape [R, ...], or undefined for a parameter that
+ * reduceFactored took. The tensors live until the visit returns.
  */
-export type PerExampleVisitor = (gradients: Tensor[], start: number, count: number) => void;
+export type PerExampleVisitor = (gradients: readonly (Tensor | undefined)[], start: number, count: number) => void;
 
 interface LinearRecord {
   inputs: Tensor[];
@@ -74,25 +109,33 @@ export function perExampleGradients(model: Module, parameters: readonly Tensor[]
       const gradients = grad(values.sum(), fastLinears.map((linear) => records.get(linear)!.outputs[0]), { retainGraph: general.length > 0 });
       fastLinears.forEach((linear, index) => outputGradients.set(linear, gradients[index]!));
     }
-    const perExample = parameters.reduce((total, parameter) => total + parameter.numel, 0);
+    const factorsOf = (index: number, owner: Linear): OuterProductFactors => ({
+      outputGradient: outputGradients.get(owner)!,
+      input: parameters[index] === owner.bias ? null : records.get(owner)!.inputs[0],
+    });
+    const reduced = new Set(
+      options.reduceFactored ? parameters.map((_, index) => index).filter((index) => fast(owners[index]) && options.reduceFactored!(index, factorsOf(index, owners[index]!))) : [],
+    );
+    if (reduced.size === parameters.length) return;
+    const perExample = parameters.reduce((total, parameter, index) => total + (reduced.has(index) ? 0 : parameter.numel), 0);
     const chunk = Math.max(1, Math.min(examples, Math.floor(maxElements / Math.max(1, perExample))));
     for (let start = 0; start < examples; start += chunk) {
       const count = Math.min(chunk, examples - start);
       scope(() => {
-        const result: Tensor[] = new Array(parameters.length);
-        parameters.forEach((parameter, index) => {
+        const result: (Tensor | undefined)[] = new Array(parameters.length);
+        parameters.forEach((_, index) => {
           const owner = owners[index];
-          if (!fast(owner)) return;
-          const outputGradient = outputGradients.get(owner)!.narrow(1, start, count);
-          if (parameter === owner.bias) {
-            result[index] = outputGradient;
+          if (!fast(owner) || reduced.has(index)) return;
+          const { outputGradient, input } = factorsOf(index, owner);
+          const outputs = outputGradient.narrow(1, start, count);
+          if (!input) {
+            result[index] = outputs;
             return;
           }
-          const input = records.get(owner)!.inputs[0];
           result[index] =
             input.ndim === 3
-              ? ops.einsum('rbo,rbi->rboi', [outputGradient, input.narrow(1, start, count)])
-              : ops.einsum('rbo,bi->rboi', [outputGradient, input.narrow(0, start, count)]);
+              ? ops.einsum('rbo,rbi->rboi', [outputs, input.narrow(1, start, count)])
+              : ops.einsum('rbo,bi->rboi', [outputs, input.narrow(0, start, count)]);
         });
         if (general.length > 0) {
           const perParameter: Tensor[][] = general.map(() => []);
