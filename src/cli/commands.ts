@@ -27,8 +27,13 @@ export const commands: Command[] = [
     name: 'config',
     summary: "show the config groups and options ('plab config show [group]')",
     run: (argv) => {
+      const usage = 'usage: plab config show [group]';
+      if (argv.includes('--help') || argv.includes('-h')) {
+        console.log(`${usage}\n\nPrints every config group's options with their defaults, or one group's.`);
+        return 0;
+      }
       const [sub, group] = argv;
-      if (sub !== 'show') throw new Error(`usage: plab config show [group]`);
+      if (sub !== 'show') throw new Error(usage);
       console.log(formatHelp(group ? { group } : {}));
       return 0;
     },

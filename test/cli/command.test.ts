@@ -28,6 +28,17 @@ test('the plab command prints what the sources print', () => {
   }
 });
 
+test("plab config answers --help in any position with its usage, and anything but 'show' with an error", () => {
+  for (const args of [['config', '--help'], ['config', 'show', '--help'], ['config', 'show', 'model', '-h']]) {
+    const result = fromSources(args);
+    assert.equal(result.status, 0, `plab ${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stdout, /^usage: plab config show \[group\]/);
+  }
+  const wrong = fromSources(['config', 'list']);
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /usage: plab config show \[group\]/);
+});
+
 test('a bundle older than the sources is rebuilt before plab runs', () => {
   assert.equal(plabCommand(['--help']).status, 0);
   const past = new Date('2001-01-01T00:00:00Z');
