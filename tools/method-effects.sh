@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The method-effect experiments of issue 6, each beside its plain baseline. Prints the figures the
-# issue asks for; results go under ${1:-/tmp/plab-effects}. Takes tens of minutes on 2 cores.
+# issue asks for; results go under ${1:-/tmp/plab-effects}. The second argument picks sections
+# (default all: "replay ogd pairs nte"). All together take about an hour on one core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-/tmp/plab-effects}"
+sections=" ${2:-replay ogd pairs nte} "
+want() { [[ "$sections" == *" $1 "* ]]; }
 common=(training.expert_baseline=false training.joint_baseline=false --quiet "results_dir=$out")
 run() { ./plab run "${common[@]}" "$@"; }
 acc() { /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(f\"{s['metrics']['average_accuracy']['mean']:.3f} ± {s['metrics']['average_accuracy']['std']:.3f}\")" "$1"; }
@@ -14,24 +17,30 @@ m = np.load(last)
 print(' '.join(f\"{k.split('/')[1]} {m[k][-1].mean():.3f}\" for k in sorted(m) if k.startswith('dead_fraction/')))" "$1"; }
 
 # Replay on default Split-MNIST: final accuracy on all seen classes.
+if want replay; then
 run training.members=3 algorithm=plain
 run training.members=3 +method.replay.buffer_size=1000 algorithm=replay
 echo "replay: plain ACC $(acc "$out/mnist/plain/summary.json"), replay ACC $(acc "$out/mnist/replay/summary.json")"
+fi
 
 # OGD, seed 001's protocol: BatchNorm and SGD, a small learning rate, each task trained until 95%
 # training accuracy (the seed's second experiment). At lr 0.01 both end near 0.20: the steps are too
 # long for one stored direction per task to protect anything.
+if want ogd; then
 ogd=(training.members=3 model.norm=batch optimizer=sgd optimizer.lr=0.001 training.stopping=accuracy training.target_accuracy=0.95 'logging.snapshots=[]')
 run "${ogd[@]}" algorithm=sgd_bn
 run "${ogd[@]}" '+method.ogd={}' algorithm=sgd_bn_ogd
 echo "OGD: without ACC $(acc "$out/mnist/sgd_bn/summary.json"), with ACC $(acc "$out/mnist/sgd_bn_ogd/summary.json")"
+fi
 
 # Shrink and perturb, continual backprop: dead units after a long class-pair sequence.
+if want pairs; then
 pairs=(scenario=class_pairs scenario.with_replacement=true scenario.num_tasks=30 training.epochs_per_task=1 training.members=2 optimizer=sgd optimizer.lr=0.1 logging.log_frequency=100 'logging.snapshots=[]')
 run "${pairs[@]}" algorithm=pairs_plain
 run "${pairs[@]}" +method.shrink_perturb.shrink=0.9 method.shrink_perturb.noise=0.01 algorithm=pairs_sp
 run "${pairs[@]}" '+method.continual_backprop={}' algorithm=pairs_cbp
 for name in pairs_plain pairs_sp pairs_cbp; do echo "$name: dead fraction at the end: $(dead "$out/mnist/$name")"; done
+fi
 
 # NTE against SGD on 3-task permuted MNIST with one hidden layer of 10,000 units (the authors' model
 # has one hidden layer, of 100,000), one epoch per task at batch 128: the authors' simple-MLP settings
@@ -40,6 +49,7 @@ for name in pairs_plain pairs_sp pairs_cbp; do echo "$name: dead fraction at the
 # the NTE run takes about 17 minutes for two members, each SGD run about 6. PERM_SEED picks the run
 # seed (the permutations, shared by its members, and the members' initialisations and data orders),
 # PERM_MEMBERS how many members.
+if want nte; then
 perm=(seed="${PERM_SEED:-0}" scenario=permuted scenario.num_tasks=3 training.epochs_per_task=1 training.batch_size=128
   training.members="${PERM_MEMBERS:-2}" 'model.hidden=[10000]' optimizer=sgd logging.log_frequency=100 'logging.snapshots=[]' 'logging.measures=[]')
 run "${perm[@]}" optimizer.lr=0.01 algorithm=perm_sgd_lr0.01
@@ -57,3 +67,4 @@ for path in sys.argv[1:]:
     for row in matrices.mean(0):
         print("   ", " ".join(f"{v:.3f}" for v in row))
 PY
+fi
