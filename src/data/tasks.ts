@@ -9,7 +9,8 @@
 // their private random streams) and over parts of a task, never over samples.
 //
 // Every class contributes the same number of samples to a task (by default the smallest class count
-// among the plan's classes), so every task, and every member's view of it, has the same size N.
+// among the plan's classes, or among all classes for class pairs), so every task, and every member's
+// view of it, has the same size N.
 // Member r's selection and shuffles come from generators seeded by its member seed, the task and the
 // purpose, so its data does not depend on how many members run beside it.
 import { ops, scope, tensor, type Tensor } from '../tensor/index.js';
@@ -150,19 +151,24 @@ export class ScenarioData {
     this.transform = options.transform ?? scaleToUnit;
     this.device = options.device ?? dataset.trainImages.device;
     this.index = { train: classIndex(dataset.trainLabels, plan.datasetClasses), test: classIndex(dataset.testLabels, plan.datasetClasses) };
-    const used = new Set(plan.tasks.flatMap((task) => task.parts.flatMap((part) => part.classes.flat())));
-    this.trainSamplesPerClass = this.samplesPerClass('train', used, options.trainSamplesPerClass);
-    this.testSamplesPerClass = this.samplesPerClass('test', used, options.testSamplesPerClass);
+    // Class pairs are drawn per member from every class, so the default size comes from all of them:
+    // from the drawn ones only, member r's task size would depend on what the other members drew.
+    const candidates =
+      plan.scenario === 'class_pairs'
+        ? new Set(Array.from({ length: plan.datasetClasses }, (_, c) => c))
+        : new Set(plan.tasks.flatMap((task) => task.parts.flatMap((part) => part.classes.flat())));
+    this.trainSamplesPerClass = this.samplesPerClass('train', candidates, options.trainSamplesPerClass);
+    this.testSamplesPerClass = this.samplesPerClass('test', candidates, options.testSamplesPerClass);
   }
 
-  private samplesPerClass(split: Split, used: Set<number>, requested: number | undefined): number {
+  private samplesPerClass(split: Split, candidates: Set<number>, requested: number | undefined): number {
     const counts = this.index[split].countList;
     let smallest = -1;
-    for (const c of used) if (smallest < 0 || counts[c] < counts[smallest]) smallest = c;
+    for (const c of candidates) if (smallest < 0 || counts[c] < counts[smallest]) smallest = c;
     const available = counts[smallest];
     const name = `class ${smallest} ('${this.dataset.classes[smallest]}')`;
     if (available === 0) {
-      throw new Error(`task data: dataset ${this.dataset.name} has no ${split} images of ${name}; every class in the plan needs ${split} images`);
+      throw new Error(`task data: dataset ${this.dataset.name} has no ${split} images of ${name}; every class the scenario can draw needs ${split} images`);
     }
     if (requested === undefined) return available;
     if (!Number.isInteger(requested) || requested < 1) throw new Error(`task data: ${split}SamplesPerClass must be a positive integer, got ${requested}`);
