@@ -4,13 +4,13 @@
 // Linear layers take the fast path: with the layer's input x and the gradient g of Σ s with respect
 // to its output y, example b's weight gradient is the outer product g[r, b] ⊗ x[r, b] and its bias
 // gradient g[r, b]. That is exact when examples do not interact, so one backward pass serves the
-// whole batch, and a caller that only needs sums over examples of powers of the gradients (the NTE's
-// log-likelihoods, EWC's squares) can take them from the factors as matrix products without ever
-// forming a per-example gradient (reduceFactored). Every other parameter (convolutions, norms, attention), every Linear layer that is
-// called more than once per forward pass or whose rows are not the batch's examples, and every
-// parameter of a network with BatchNorm in training mode (batch statistics make each output depend
-// on every example) takes the exact general path: one backward pass per example through the
-// retained graph, still vectorised over members.
+// whole batch, and a caller that only needs sums over examples of powers of the gradients (the
+// NTE's log-likelihoods, EWC's squares) can take them from the factors as matrix products without
+// ever forming a per-example gradient (reduceFactored). Every other parameter (convolutions, norms,
+// attention), every Linear layer that is called more than once per forward pass or whose rows are
+// not the batch's examples, and every parameter of a network with BatchNorm in training mode (batch
+// statistics make each output depend on every example) takes the exact general path: one backward
+// pass per example through the retained graph, still vectorised over members.
 import { Linear } from '../../nn/linear.js';
 import type { Module } from '../../nn/module.js';
 import { BatchNorm1d, BatchNorm2d } from '../../nn/normalization.js';
@@ -48,7 +48,12 @@ export function powerSum({ outputGradient, input }: OuterProductFactors, power: 
   const outputPower = power === 1 ? outputGradient : outputGradient.pow(power);
   if (!input) return outputPower.sum(1);
   const inputPower = power === 1 ? input : input.pow(power);
-  return ops.einsum(input.ndim === 3 ? 'rbo,rbi->roi' : 'rbo,bi->roi', [outputPower, inputPower]);
+  return ops.einsum(`rbo,${inputSubscripts(input)}->roi`, [outputPower, inputPower]);
+}
+
+/** einsum subscripts of a Linear layer's input: per member [R, B, I], or shared [B, I]. */
+function inputSubscripts(input: Tensor): string {
+  return input.ndim === 3 ? 'rbi' : 'bi';
 }
 
 /** max over members, examples and entries of |g_b|, bounded by max|G| · max|X|. */
@@ -132,10 +137,7 @@ export function perExampleGradients(model: Module, parameters: readonly Tensor[]
             result[index] = outputs;
             return;
           }
-          result[index] =
-            input.ndim === 3
-              ? ops.einsum('rbo,rbi->rboi', [outputs, input.narrow(1, start, count)])
-              : ops.einsum('rbo,bi->rboi', [outputs, input.narrow(0, start, count)]);
+          result[index] = ops.einsum(`rbo,${inputSubscripts(input)}->rboi`, [outputs, input.narrow(input.ndim - 2, start, count)]);
         });
         if (general.length > 0) {
           const perParameter: Tensor[][] = general.map(() => []);
