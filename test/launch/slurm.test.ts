@@ -30,6 +30,13 @@ function metricFiles(jobDir: string): Map<string, Buffer> {
   return files;
 }
 
+/** The sweep folder `plab run -m` printed. */
+function sweepFolder(stdout: string): string {
+  const match = /sweep: \d+ runs in (\S+)/.exec(stdout);
+  assert.ok(match, `plab run -m names its sweep folder: ${stdout}`);
+  return match[1];
+}
+
 const unavailable = clusterUnavailable();
 
 test('a 2x2 sweep as a SLURM job array equals the same sweep run locally', { skip: unavailable ?? false, timeout: 600_000 }, async () => {
@@ -37,7 +44,7 @@ test('a 2x2 sweep as a SLURM job array equals the same sweep run locally', { ski
   const localBase = mkdtempSync(join(tmpdir(), 'plab-local-'));
   const submitted = runPlab(['run', '-m', ...grid, ...small, 'launcher=slurm', `results_dir=${slurmBase}`]);
   assert.equal(submitted.status, 0, submitted.stderr);
-  const sweepDir = join(slurmBase, 'mnist', 'SL_2tasks');
+  const sweepDir = sweepFolder(submitted.stdout);
   assert.match(submitted.stdout, /submitted 4 jobs as SLURM array \d+/);
   const script = readFileSync(join(sweepDir, 'sweep.sbatch'), 'utf8');
   for (const line of ['#SBATCH --array=0-3', '#SBATCH --requeue', '#SBATCH --signal=B:TERM@60', '#SBATCH --cpus-per-task=1']) assert.ok(script.includes(line), `sweep.sbatch has '${line}'`);
@@ -45,6 +52,7 @@ test('a 2x2 sweep as a SLURM job array equals the same sweep run locally', { ski
   // The local run goes while SLURM works through the array.
   const local = runPlab(['run', '-m', ...grid, ...small, `results_dir=${localBase}`]);
   assert.equal(local.status, 0, local.stderr);
+  const localDir = sweepFolder(local.stdout);
 
   const early = runPlab(['sweep', 'status', sweepDir]);
   assert.equal(early.status, 0, early.stderr);
@@ -61,12 +69,12 @@ test('a 2x2 sweep as a SLURM job array equals the same sweep run locally', { ski
   assert.equal(collected.status, 0, collected.stderr);
   const summary = JSON.parse(readFileSync(join(sweepDir, 'sweep_summary.json'), 'utf8')) as { jobs: { name: string; accuracy: { mean: number } }[] };
   assert.deepEqual(summary.jobs.map((job) => job.name), jobNames);
-  const localSummary = JSON.parse(readFileSync(join(localBase, 'mnist', 'SL_2tasks', 'sweep_summary.json'), 'utf8')) as typeof summary;
+  const localSummary = JSON.parse(readFileSync(join(localDir, 'sweep_summary.json'), 'utf8')) as typeof summary;
   assert.deepEqual(summary.jobs.map((job) => job.accuracy), localSummary.jobs.map((job) => job.accuracy));
 
   for (const name of jobNames) {
     const fromSlurm = metricFiles(join(sweepDir, name));
-    const fromLocal = metricFiles(join(localBase, 'mnist', 'SL_2tasks', name));
+    const fromLocal = metricFiles(join(localDir, name));
     assert.deepEqual([...fromSlurm.keys()], ['task_000', 'task_001'], `${name} wrote both tasks`);
     for (const [task, bytes] of fromLocal) assert.ok(bytes.equals(fromSlurm.get(task)!), `${name}/${task}/metrics.npz is byte-identical`);
     assert.ok(existsSync(join(sweepDir, name, 'slurm.log')), `${name} logs into its own folder`);
