@@ -17,6 +17,15 @@ export PLAB_MACHINE_FIXTURES
 shopt -s globstar nullglob
 files=("$@")
 [ "${#files[@]}" -gt 0 ] || files=(test/**/*.test.ts)
+# The launcher=slurm tests need a SLURM cluster: start the single-node one here (as root; without
+# root or apt the tests skip and say why).
+for file in "${files[@]}"; do
+  if [[ "$file" == *test/launch/slurm* ]]; then
+    if [ "$(id -u)" -eq 0 ]; then bash scripts/slurm-local.sh start || echo "test.sh: the local SLURM cluster did not start; its tests will skip" >&2
+    else echo "test.sh: not root, so the local SLURM cluster is not started; its tests will skip" >&2; fi
+    break
+  fi
+done
 exec node --import tsx --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=./scripts/summary-reporter.mjs --test-reporter-destination=stdout \

@@ -10,6 +10,11 @@ export interface Command {
 
 export const commands: Command[] = [
   { name: 'run', summary: 'run an experiment (or a sweep with -m)', run: async (argv) => (await import('./run.js')).runCommand(argv) },
+  {
+    name: 'sweep',
+    summary: "follow a sweep submitted with launcher=slurm ('plab sweep status DIR', 'plab sweep collect DIR')",
+    run: async (argv) => (await import('./sweep.js')).sweepCommand(argv),
+  },
   { name: 'report', summary: 'write the figures and index.html of a results directory', run: async (argv) => (await import('./report.js')).reportCommand(argv) },
   { name: 'serve', summary: 'a local dashboard of all runs under results/', run: async (argv) => (await import('./report.js')).serveCommand(argv) },
   {

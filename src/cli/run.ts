@@ -13,6 +13,8 @@ import { acquireRunLock } from '../io/run-lock.js';
 import { removeTemporaryFilesBelow } from '../io/results.js';
 import { recordEnd, recordStart } from '../cl/provenance.js';
 import { formatSummary, summarize } from '../cl/summary.js';
+import { submitSweep } from '../launch/slurm.js';
+import { formatOutcome, readJobOutcome, writeSweepSummary } from '../launch/sweep-summary.js';
 import { TensorBoardWriter } from '../report/index.js';
 import { ProgressBar } from './progress.js';
 
@@ -20,8 +22,8 @@ interface RunArguments {
   overrides: string[];
   resume: string | null;
   sweep: boolean;
-  /** Sweep runs at a time, each in its own process. */
-  jobs: number;
+  /** Sweep runs at a time, each in its own process (-j); null = launcher.jobs. */
+  jobs: number | null;
   /** Where the run writes (run_dir=DIR or --run-dir DIR); default a new results/{dataset}/{algorithm}/{date}_{time}[_{overrides}]. */
   runDir: string | null;
   quiet: boolean;
@@ -29,7 +31,7 @@ interface RunArguments {
 }
 
 function parseArguments(argv: string[]): RunArguments {
-  const parsed: RunArguments = { overrides: [], resume: null, sweep: false, jobs: 1, runDir: null, quiet: false, help: false };
+  const parsed: RunArguments = { overrides: [], resume: null, sweep: false, jobs: null, runDir: null, quiet: false, help: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') parsed.help = true;
@@ -59,8 +61,9 @@ Runs a continual-learning experiment. Overrides follow Hydra: 'model=cnn' picks 
 results/{dataset}/{algorithm}/{date}_{time}[_{overrides}], and {algorithm}/latest points at the
 newest; run_dir=DIR (or --run-dir DIR) pins the folder instead, and continues the run there if it
 was interrupted. With -m, comma lists become a sweep: 'plab run -m optimizer.lr=0.1,0.01 seed=0,1'
-runs four experiments, -j N of them at a time (default 1: on two cores one run at a time is
-fastest), in one sweep folder with a sub-folder per job named by its overrides.
+runs four experiments, -j N of them at a time (default launcher.jobs, 1: on two cores one run at a
+time is fastest), in one sweep folder with a sub-folder per job named by its overrides; with
+launcher=slurm they are one SLURM job array instead.
 --resume DIR continues an interrupted run from its last finished task: DIR is a run folder, or an
 algorithm folder for its latest run. A folder has one writer at a time (a lock names it).`;
 
@@ -174,43 +177,46 @@ export async function runCommand(argv: string[]): Promise<number> {
   return runSweep(args);
 }
 
-/** Every job of the grid in a process of its own, `args.jobs` at a time, then a summary table. */
+/**
+ * The jobs of the grid, run by the configured launcher: local processes, `launcher.jobs` (or -j) at a
+ * time, then a summary table; or one SLURM job array, followed with `plab sweep status|collect`.
+ */
 async function runSweep(args: RunArguments): Promise<number> {
   const grid = expandSweep(args.overrides);
   // One folder for the sweep, under the algorithm folder of its first job, and one per job in it.
   const sweepDir = args.runDir ?? newRunFolder(resultsPath(composeConfig(grid[0].overrides)), ['multirun']);
   const jobs = grid.map((job, index) => {
-    composeConfig(job.overrides);
+    const config = composeConfig(job.overrides);
     const name = sweepJobName(job) || `job${index}`;
-    return { ...job, name, runDir: join(sweepDir, name) };
+    return { ...job, name, config, runDir: join(sweepDir, name) };
   });
   console.log(`sweep: ${jobs.length} runs in ${sweepDir}`);
-  const outcomes = new Map<string, string>();
-  const runJob = (job: (typeof jobs)[number]) =>
+  const entries = jobs.map(({ name, swept, overrides, runDir }) => ({ name, swept, overrides, runDir }));
+  const launcher = jobs[0].config.launcher;
+  const plab = [process.execPath, ...process.execArgv, resolve(process.argv[1])];
+  if (launcher.name === 'slurm') {
+    const jobId = submitSweep(sweepDir, entries, launcher, plab);
+    console.log(`sweep: submitted ${jobs.length} jobs as SLURM array ${jobId}; follow with 'plab sweep status ${sweepDir}', then 'plab sweep collect ${sweepDir}'`);
+    return 0;
+  }
+  const failures = new Map<string, string>();
+  const runJob = (job: (typeof entries)[number]) =>
     new Promise<void>((resolve) => {
       console.log(`sweep: starting ${job.swept.join(' ') || '(no swept keys)'} -> ${job.runDir}`);
-      const child = spawn(process.execPath, [...process.execArgv, process.argv[1], 'run', ...job.overrides, '--run-dir', job.runDir, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(plab[0], [...plab.slice(1), 'run', ...job.overrides, '--run-dir', job.runDir, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let errors = '';
       child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
       child.on('exit', (code) => {
-        const summaryPath = join(job.runDir, 'summary.json');
-        if (code === 0 && existsSync(summaryPath)) {
-          const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { metrics: { average_accuracy: { mean: number; std: number } } };
-          outcomes.set(job.name, `ACC ${summary.metrics.average_accuracy.mean.toFixed(3)} ± ${summary.metrics.average_accuracy.std.toFixed(3)}`);
-        } else {
-          outcomes.set(job.name, `failed: ${errors.trim().split('\n').pop() ?? `exit ${code}`}`);
-        }
-        console.log(`sweep: ${job.name}: ${outcomes.get(job.name)}`);
+        if (code !== 0) failures.set(job.name, errors.trim().split('\n').pop() || `exit ${code}`);
+        console.log(`sweep: ${job.name}: ${formatOutcome(readJobOutcome(job, failures.get(job.name)))}`);
         resolve();
       });
     });
-  const queue = [...jobs];
+  const queue = [...entries];
   await Promise.all(
-    Array.from({ length: Math.min(args.jobs, jobs.length) }, async () => {
+    Array.from({ length: Math.min(args.jobs ?? launcher.jobs, jobs.length) }, async () => {
       for (let job = queue.shift(); job; job = queue.shift()) await runJob(job);
     }),
   );
-  console.log(`\nSweep summary (${jobs.length} runs):`);
-  for (const job of jobs) console.log(`  ${job.name.padEnd(40)} ${outcomes.get(job.name)}`);
-  return [...outcomes.values()].some((line) => line.startsWith('failed')) ? 1 : 0;
+  return writeSweepSummary(sweepDir, entries.map((job) => readJobOutcome(job, failures.get(job.name))));
 }

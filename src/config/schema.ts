@@ -1,6 +1,7 @@
-// The experiment's runtime schema: top-level keys plus the seven config groups, and the type of a
+// The experiment's runtime schema: top-level keys plus the eight config groups, and the type of a
 // resolved config, inferred from them.
 import { dataset } from './groups/dataset.js';
+import { launcher } from './groups/launcher.js';
 import { logging } from './groups/logging.js';
 import { method } from './groups/method.js';
 import { model } from './groups/model.js';
@@ -18,7 +19,7 @@ export const topKeys = {
 } as const;
 
 /** The groups, in the order a config file and the help list them. */
-export const groups = { model, dataset, scenario, optimizer, method, training, logging } as const;
+export const groups = { model, dataset, scenario, optimizer, method, training, logging, launcher } as const;
 
 export type GroupName = keyof typeof groups;
 export const groupNames = Object.keys(groups) as GroupName[];
@@ -38,6 +39,7 @@ export type OptimizerConfig = InferGroup<typeof optimizer>;
 export type MethodConfig = InferGroup<typeof method>;
 export type TrainingConfig = InferGroup<typeof training>;
 export type LoggingConfig = InferGroup<typeof logging>;
+export type LauncherConfig = InferGroup<typeof launcher>;
 
 /** A resolved, validated experiment configuration, as saved in config.yaml. */
 export type ExperimentConfig = Infer<typeof topKeys> & {
@@ -48,4 +50,5 @@ export type ExperimentConfig = Infer<typeof topKeys> & {
   method: MethodConfig;
   training: TrainingConfig;
   logging: LoggingConfig;
+  launcher: LauncherConfig;
 };

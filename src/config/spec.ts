@@ -156,6 +156,12 @@ export function floats(options: Common<number[]> & Bounds & { minLength?: number
   });
 }
 
+/** A list of non-empty strings, e.g. extra #SBATCH lines. */
+export function strings(options: Common<string[]>): KeySpec<string[], false> {
+  const type = 'list of strings';
+  return spec(type, options, (value, path) => checkList(value, path, type, 0, (v) => (typeof v === 'string' && v !== '' ? v : undefined)));
+}
+
 /** A list of lists of whole numbers, e.g. the classes of each task [[1, 2], [3, 4]]. */
 export function intLists(options: Common<number[][]> & Bounds): KeySpec<number[][], false> {
   const type = `list of lists of ${numberType('int', options)}`;

@@ -178,10 +178,10 @@ test('every option of every group composes into a valid config', () => {
 
 test('a user conf/ folder: custom option files validate against the variant they name', () => {
   const dir = mkdtempSync(join(tmpdir(), 'plab-conf-'));
-  for (const group of ['model', 'dataset', 'scenario', 'optimizer', 'method', 'training', 'logging']) mkdirSync(join(dir, group));
+  for (const group of ['model', 'dataset', 'scenario', 'optimizer', 'method', 'training', 'logging', 'launcher']) mkdirSync(join(dir, group));
   writeFileSync(
     join(dir, 'config.yaml'),
-    'defaults:\n  - model: wide\n  - dataset: mnist\n  - scenario: split\n  - optimizer: sgd\n  - method: none\n  - training: continual\n  - logging: default\n  - _self_\nseed: 3\nresults_dir: out\nalgorithm: null\ndevice: cpu\noptimizer:\n  lr: 0.05\n',
+    'defaults:\n  - model: wide\n  - dataset: mnist\n  - scenario: split\n  - optimizer: sgd\n  - method: none\n  - training: continual\n  - logging: default\n  - launcher: local\n  - _self_\nseed: 3\nresults_dir: out\nalgorithm: null\ndevice: cpu\noptimizer:\n  lr: 0.05\n',
   );
   writeFileSync(join(dir, 'model', 'wide.yaml'), 'name: mlp\nhidden: [1000, 1000]\nactivation: relu\nnorm: none\ndropout: 0.0\n');
   writeFileSync(join(dir, 'model', 'broken.yaml'), 'name: mlp\nhidden: [10]\nactivaton: relu\nnorm: none\ndropout: 0.0\n');
@@ -194,6 +194,7 @@ test('a user conf/ folder: custom option files validate against the variant they
     'mode: continual\nepochs_per_task: 1\nbatch_size: 32\nstopping: accuracy\ntarget_accuracy: 0.98\nmax_epochs: 20\nmembers: 2\nexpert_baseline: false\njoint_baseline: false\nnan_policy: run\n',
   );
   writeFileSync(join(dir, 'logging', 'default.yaml'), 'log_frequency: 10\ntrack_tasks: seen\nrepresentation_samples: 0\nsnapshots: []\nmeasures: []\ntensorboard: false\n');
+  writeFileSync(join(dir, 'launcher', 'local.yaml'), 'name: local\njobs: 1\n');
 
   const config = composeConfig([], { confDir: dir });
   assert.deepEqual(config.model, { name: 'mlp', hidden: [1000, 1000], activation: 'relu', norm: 'none', dropout: 0 });

@@ -1,0 +1,25 @@
+// The launcher group: where a sweep's jobs (`plab run -m …`) run, as Hydra's launcher plugins choose.
+// local runs them as processes on this machine; slurm submits them as one SLURM job array.
+import { group } from '../group.js';
+import { int, nullable, string, strings } from '../spec.js';
+
+export const launcher = group({
+  name: 'launcher',
+  help: "where a sweep's jobs run: local processes or a SLURM job array",
+  discriminator: 'name',
+  common: {},
+  variants: {
+    local: {
+      jobs: int({ min: 1, help: 'runs at a time, each in its own process (-j N sets it too)' }),
+    },
+    slurm: {
+      partition: nullable(string({ help: 'sbatch --partition; null = the cluster default' })),
+      cpus_per_task: int({ min: 1, help: 'sbatch --cpus-per-task' }),
+      mem: nullable(string({ help: "sbatch --mem per job, e.g. '4G'; null = the partition default" })),
+      time: nullable(string({ help: "sbatch --time, e.g. '02:00:00'; null = the partition default" })),
+      gres: nullable(string({ help: "sbatch --gres, e.g. 'gpu:1'; null = none" })),
+      account: nullable(string({ help: 'sbatch --account; null = the user default' })),
+      extra: strings({ help: "extra sbatch options, one per '#SBATCH' line, e.g. ['--qos=short']" }),
+    },
+  },
+});

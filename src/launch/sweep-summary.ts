@@ -1,0 +1,44 @@
+// A sweep's summary: each job's outcome read from its run folder's summary.json, printed as a table
+// and written as sweep_summary.json. The local launcher and `plab sweep collect` both end here.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../io/atomic.js';
+
+/** One job of a sweep: its swept overrides, full override list and run folder. */
+export interface SweepJobEntry {
+  name: string;
+  swept: string[];
+  overrides: string[];
+  runDir: string;
+}
+
+export interface JobOutcome {
+  name: string;
+  runDir: string;
+  swept: string[];
+  /** Average accuracy over members, or null when the job has no summary.json. */
+  accuracy: { mean: number; std: number } | null;
+  /** Why the job has no result (its last error line or exit), when it has none. */
+  failure: string | null;
+}
+
+/** A job's outcome from its folder; `failure` says why when summary.json is missing. */
+export function readJobOutcome(job: SweepJobEntry, failure = 'no summary.json yet'): JobOutcome {
+  const summaryPath = join(job.runDir, 'summary.json');
+  if (!existsSync(summaryPath)) return { name: job.name, runDir: job.runDir, swept: job.swept, accuracy: null, failure };
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { metrics: { average_accuracy: { mean: number; std: number } } };
+  return { name: job.name, runDir: job.runDir, swept: job.swept, accuracy: summary.metrics.average_accuracy, failure: null };
+}
+
+export function formatOutcome(outcome: JobOutcome): string {
+  return outcome.accuracy ? `ACC ${outcome.accuracy.mean.toFixed(3)} ± ${outcome.accuracy.std.toFixed(3)}` : `failed: ${outcome.failure}`;
+}
+
+/** Prints the table and writes sweepDir/sweep_summary.json; returns 1 when a job failed. */
+export function writeSweepSummary(sweepDir: string, outcomes: JobOutcome[]): number {
+  writeJsonAtomic(join(sweepDir, 'sweep_summary.json'), { jobs: outcomes });
+  console.log(`\nSweep summary (${outcomes.length} runs):`);
+  for (const outcome of outcomes) console.log(`  ${outcome.name.padEnd(40)} ${formatOutcome(outcome)}`);
+  console.log(`written: ${join(sweepDir, 'sweep_summary.json')}`);
+  return outcomes.some((outcome) => !outcome.accuracy) ? 1 : 0;
+}
