@@ -10,6 +10,7 @@ import { startRun, writeSummary } from '../io/results.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { formatSummary, summarize } from '../cl/summary.js';
 import { TensorBoardWriter } from '../report/index.js';
+import { logRunSummary, logTaskArrays } from '../report/tensorboard-run.js';
 import { ProgressBar } from './progress.js';
 
 interface RunArguments {
@@ -87,10 +88,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
         });
       },
       onTaskEnd: (record, makeCheckpoint) => {
-        tensorboard?.scalars(
-          Object.fromEntries(record.accuracyAfter[0].map((_, task) => [`accuracy/task_${task}`, record.accuracyAfter.reduce((sum, row) => sum + row[task], 0) / record.accuracyAfter.length])),
-          experiment.learner.step,
-        );
+        if (tensorboard) logTaskArrays(tensorboard, record.learner.stacked());
         writer.writeTask(record, { classes: prepared.source.taskClasses[record.task], seeds: prepared.settings.seeds, stopped_members: [...experiment.learner.stopReasons] });
         writer.writeCheckpoint(makeCheckpoint);
         const seen = record.accuracyAfter.map((row) => row.slice(0, record.task + 1).reduce((a, b) => a + b, 0) / (record.task + 1));
@@ -99,7 +97,6 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
         );
       },
     });
-    tensorboard?.close();
     let joint: number[][] | null = null;
     if (prepared.settings.joint) {
       const jointPath = join(runDir, 'joint.json');
@@ -115,6 +112,11 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
     }
     const summary = summarize(writer, T, experiment.accuracyAtInit, joint);
     writeSummary(runDir, summary);
+    if (tensorboard) {
+      const final = Object.entries(summary.metrics).flatMap(([key, stat]) => (typeof stat?.mean === 'number' ? [[key, stat.mean] as [string, number]] : []));
+      logRunSummary(tensorboard, config, Object.fromEntries(final), experiment.learner.step);
+      tensorboard.close();
+    }
     const wall = (performance.now() - started) / 1000;
     if (!options.quiet) {
       console.log(formatSummary(summary));
