@@ -22,6 +22,7 @@ export const commands: Command[] = [
     summary: "analyses of a run's saved arrays ('plab analyze manifolds <results dir>': class-manifold capacity and geometry)",
     run: async (argv) => (await import('./analyze.js')).analyzeCommand(argv),
   },
+  { name: 'export', summary: "a run's metrics as one long CSV table ('plab export <results dir>')", run: async (argv) => (await import('./export.js')).exportCommand(argv) },
   { name: 'data', summary: "turn an image-folder dataset into .npy arrays ('plab data prepare')", run: async (argv) => (await import('./data.js')).dataCommand(argv) },
   {
     name: 'config',

@@ -19,6 +19,8 @@ export interface ScalarPoint {
   step: number;
   member: number;
   value: number;
+  /** Whether the array holds float32 (its values then print in float32's shortest form). */
+  float32: boolean;
 }
 
 export const numbersOf = (array: NdArray): ArrayLike<number> =>
@@ -45,10 +47,11 @@ export function forEachScalar(arrays: Map<string, NdArray>, steps: number[], vis
     const first = steps.length - L;
     if (first < 0) continue;
     const values = numbersOf(array);
+    const float32 = array.dtype === 'float32';
     for (let l = 0; l < L; l++) {
       for (let t = 0; t < T; t++) {
         for (let r = 0; r < R; r++) {
-          visit({ name, evalTask: array.shape.length === 3 ? t : null, point: first + l, step: steps[first + l], member: r, value: values[(l * R + r) * T + t] });
+          visit({ name, evalTask: array.shape.length === 3 ? t : null, point: first + l, step: steps[first + l], member: r, value: values[(l * R + r) * T + t], float32 });
         }
       }
     }
