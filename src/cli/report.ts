@@ -5,11 +5,11 @@ import { startServer, writeReport } from '../report/index.js';
 
 export async function reportCommand(argv: string[]): Promise<number> {
   const [runDir] = argv;
-  if (!runDir || runDir === '--help') {
+  if (!runDir || runDir === '--help' || runDir === '-h') {
     console.log('usage: plab report <results dir>\n\nWrites <results dir>/report/: PNG and SVG figures and index.html, from the saved arrays.');
     return runDir ? 0 : 1;
   }
-  if (!existsSync(runDir)) throw new Error(`plab report: ${runDir} does not exist; give a run directory such as results/mnist/SL`);
+  if (!existsSync(runDir)) throw new Error(`report: ${runDir} does not exist; give a run directory such as results/mnist/SL`);
   const result = await writeReport(runDir);
   console.log(`${result.figures.length} figure files in ${result.seconds.toFixed(1)} s`);
   if (result.missing.length) console.log(`missing or unreadable (those figures were skipped):\n${result.missing.map((line) => `  ${line}`).join('\n')}`);
@@ -21,14 +21,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
   let root = 'results';
   let port = 8080;
   for (let i = 0; i < argv.length; i += 1) {
-    if (argv[i] === '--port') port = Number(argv[++i]);
-    else if (argv[i] === '--help') {
+    if (argv[i] === '--port') {
+      const text = argv[++i];
+      port = text === undefined || text.trim() === '' ? NaN : Number(text);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serve: --port needs a port number from 0 to 65535, got ${text === undefined ? 'nothing' : `'${text}'`}`);
+    } else if (argv[i] === '--help' || argv[i] === '-h') {
       console.log('usage: plab serve [results root] [--port N]\n\nA local dashboard of the runs under the results root (default: results).');
       return 0;
     } else root = argv[i];
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`plab serve: --port must be a port number, got ${port}`);
-  if (!existsSync(root)) throw new Error(`plab serve: ${root} does not exist; run an experiment first ('./plab run') or give the results root`);
+  if (!existsSync(root)) throw new Error(`serve: ${root} does not exist; run an experiment first ('./plab run') or give the results root`);
   const server = await startServer({ root, port, host: '127.0.0.1' });
   console.log(`dashboard: ${server.url} (Ctrl-C to stop)`);
   await new Promise<void>((done) => process.once('SIGINT', () => done()));

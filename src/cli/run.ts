@@ -23,10 +23,12 @@ interface RunArguments {
   runDir: string | null;
   quiet: boolean;
   help: boolean;
+  /** Print the resolved config and exit (Hydra's --cfg job). */
+  cfg: boolean;
 }
 
 function parseArguments(argv: string[]): RunArguments {
-  const parsed: RunArguments = { overrides: [], resume: null, sweep: false, jobs: 1, runDir: null, quiet: false, help: false };
+  const parsed: RunArguments = { overrides: [], resume: null, sweep: false, jobs: 1, runDir: null, quiet: false, help: false, cfg: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') parsed.help = true;
@@ -36,26 +38,29 @@ function parseArguments(argv: string[]): RunArguments {
       i += 1;
     } else if (arg === '-m' || arg === '--multirun') parsed.sweep = true;
     else if (arg === '-j' || arg === '--jobs') {
-      parsed.jobs = Number(argv[++i]);
-      if (!Number.isInteger(parsed.jobs) || parsed.jobs < 1) throw new Error(`${arg} needs a whole number of runs at a time, e.g. -j 2`);
+      const text = argv[++i];
+      parsed.jobs = text === undefined || text.trim() === '' ? NaN : Number(text);
+      if (!Number.isInteger(parsed.jobs) || parsed.jobs < 1) throw new Error(`${arg} needs a whole number of runs at a time, e.g. -j 2, got ${text === undefined ? 'nothing' : `'${text}'`}`);
     } else if (arg === '--run-dir') {
       parsed.runDir = argv[++i] ?? null;
       if (!parsed.runDir) throw new Error('--run-dir needs a directory');
     }
     else if (arg === '--quiet' || arg === '-q') parsed.quiet = true;
-    else if (arg.startsWith('-')) throw new Error(`unknown option '${arg}' for 'plab run'; options: --resume DIR, -m (sweep), -j N, --run-dir DIR, --quiet, --help`);
+    else if (arg === '--cfg') parsed.cfg = true;
+    else if (arg.startsWith('-')) throw new Error(`unknown option '${arg}' for 'plab run'; options: --resume DIR, -m (sweep), -j N, --run-dir DIR, --cfg, --quiet, --help`);
     else parsed.overrides.push(arg);
   }
   return parsed;
 }
 
-export const runHelp = `usage: plab run [overrides...] [--resume DIR] [-m] [--quiet]
+export const runHelp = `usage: plab run [overrides...] [--resume DIR] [-m] [-j N] [--cfg] [--quiet]
 
 Runs a continual-learning experiment. Overrides follow Hydra: 'model=cnn' picks a group option,
 'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one. With -m, comma lists become a sweep:
 'plab run -m optimizer.lr=0.1,0.01 seed=0,1' runs four experiments, -j N of them at a time
 (default 1: on two cores one run at a time is fastest), each in results/{dataset}/{algorithm}/{job}.
---resume DIR continues an interrupted run from its last finished task.`;
+--resume DIR continues an interrupted run from its last finished task. --cfg prints the resolved
+config and exits without running.`;
 
 /** Runs one experiment to the end; returns the run directory. */
 export async function runExperiment(config: ExperimentConfig, runDir: string, options: { resume: boolean; quiet: boolean }): Promise<string> {
@@ -133,6 +138,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const args = parseArguments(argv);
   if (args.help) {
     console.log(`${runHelp}\n\n${formatHelp()}`);
+    return 0;
+  }
+  if (args.cfg) {
+    process.stdout.write(configToYaml(composeConfig(args.overrides)));
     return 0;
   }
   if (args.resume) {
