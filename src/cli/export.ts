@@ -1,10 +1,10 @@
 // plab export: a run's metrics as one long table for pandas or R (src/report/export-table.ts).
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
+import { resolveRunFolder } from '../io/run-folder.js';
 import { runTableCsv } from '../report/export-table.js';
 
-export const exportUsage = `usage: plab export <results dir> [--format csv] [--out FILE]
+export const exportUsage = `usage: plab export <run folder> [--format csv] [--out FILE]
 
 Writes every scalar series of the run's task_*/metrics.npz as one long CSV table: columns run,
 member, task, eval_task, step, metric, layer, value, then the run's config keys. To standard
@@ -28,10 +28,9 @@ export function exportCommand(argv: string[]): number {
     else if (runDir === null) runDir = arg;
     else throw new Error(`export: one results directory at a time, got '${runDir}' and '${arg}'`);
   }
-  if (runDir === null) throw new Error(`export: give the run's results directory\n\n${exportUsage}`);
+  if (runDir === null) throw new Error(`export: give the run folder (an algorithm folder means its latest run)\n\n${exportUsage}`);
   if (format !== 'csv') throw new Error(`export: --format ${format} is not supported; use --format csv`);
-  if (!existsSync(runDir)) throw new Error(`export: ${runDir} does not exist; give a run directory such as results/mnist/SL`);
-  const csv = runTableCsv(runDir, runDir);
+  const csv = runTableCsv(resolveRunFolder(runDir, 'export'), runDir);
   if (out === null) process.stdout.write(csv);
   else {
     writeFileAtomic(out, csv);

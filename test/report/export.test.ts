@@ -49,9 +49,9 @@ test('plab export --format csv: pandas reads the numbers of metrics.npz', { time
   const base = mkdtempSync(join(tmpdir(), 'plab-export-'));
   try {
     const small = ['training.epochs_per_task=1', 'training.members=2', 'scenario.num_tasks=2', 'training.expert_baseline=false', 'training.joint_baseline=false', 'logging.log_frequency=150'];
-    const run = plab(['run', ...small, `results_dir=${base}`, '--quiet']);
+    const run = plab(['run', ...small, `run_dir=${join(base, 'run')}`, '--quiet']);
     assert.equal(run.status, 0, run.stderr);
-    const runDir = join(base, 'mnist', 'SL_2tasks');
+    const runDir = join(base, 'run');
     const csv = join(base, 'table.csv');
     const exported = plab(['export', runDir, '--format', 'csv', '--out', csv]);
     assert.equal(exported.status, 0, exported.stderr);

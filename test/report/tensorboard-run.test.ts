@@ -85,9 +85,9 @@ test('the event file holds every metrics.npz scalar, histograms and the hparams'
   const base = mkdtempSync(join(tmpdir(), 'plab-tbrun-'));
   try {
     const small = ['training.epochs_per_task=1', 'training.members=2', 'scenario.num_tasks=2', 'training.expert_baseline=false', 'training.joint_baseline=false', 'logging.log_frequency=100', 'logging.snapshots=[weights]', 'logging.tensorboard=true'];
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'run', ...small, `results_dir=${base}`, '--quiet'], { cwd: root, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'run', ...small, `run_dir=${join(base, 'run')}`, '--quiet'], { cwd: root, encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
-    const runDir = join(base, 'mnist', 'SL_2tasks');
+    const runDir = join(base, 'run');
     const logdir = join(runDir, 'tensorboard');
     const files = readdirSync(logdir);
     assert.equal(files.length, 1);
