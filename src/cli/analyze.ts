@@ -18,13 +18,13 @@ Definitions: docs/metrics.md. The run needs logging.snapshots to include represe
 
 function list(text: string | undefined, option: string): number[] {
   const values = (text ?? '').split(',').map(Number);
-  if (!text || values.some((value) => !Number.isInteger(value) || value < 1)) throw new Error(`plab analyze: ${option} takes whole numbers >= 1 separated by commas, got '${text}'`);
+  if (!text || values.some((value) => !Number.isInteger(value) || value < 1)) throw new Error(`analyze: ${option} takes whole numbers >= 1 separated by commas, got '${text}'`);
   return values;
 }
 
 function number(text: string | undefined, option: string): number {
   const value = Number(text);
-  if (text === undefined || !Number.isFinite(value)) throw new Error(`plab analyze: ${option} takes a number, got '${text}'`);
+  if (text === undefined || !Number.isFinite(value)) throw new Error(`analyze: ${option} takes a number, got '${text}'`);
   return value;
 }
 
@@ -51,9 +51,10 @@ function summaryLine(analysis: TaskAnalysis): string {
 
 export async function analyzeCommand(argv: string[]): Promise<number> {
   const [sub, runDir, ...rest] = argv;
-  if (sub !== 'manifolds' || !runDir || runDir === '--help') {
+  const help = argv.includes('--help') || argv.includes('-h');
+  if (help || sub !== 'manifolds' || !runDir) {
     console.log(usage);
-    return sub === '--help' || runDir === '--help' ? 0 : 1;
+    return help ? 0 : 1;
   }
   const options: ManifoldAnalysisOptions = {};
   for (let i = 0; i < rest.length; i += 2) {
@@ -64,7 +65,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     else if (option === '--classes') options.classCounts = list(value, option);
     else if (option === '--samples') options.sampleCounts = list(value, option);
     else if (option === '--seed') options.seed = number(value, option);
-    else throw new Error(`plab analyze manifolds: unknown option '${option}'\n\n${usage}`);
+    else throw new Error(`analyze manifolds: unknown option '${option}'\n\n${usage}`);
   }
   console.log('Mean over members. Separable fraction and simulated capacity with all P classes and the largest M of the grid (n/a: fewer than half');
   console.log('of the dichotomies separate even in all dimensions); mean-field measures with all samples.');

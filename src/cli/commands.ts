@@ -1,6 +1,6 @@
 // The plab subcommands. Each loads its modules when it runs, so that a command does not pay for the
 // others' (the dashboard's web server, the report's renderers) at start-up.
-import { formatHelp } from '../config/index.js';
+import { composeConfig, configToYaml, formatHelp } from '../config/index.js';
 
 export interface Command {
   name: string;
@@ -27,18 +27,23 @@ export const commands: Command[] = [
     summary: "analyses of a run's saved arrays ('plab analyze manifolds <results dir>': class-manifold capacity and geometry)",
     run: async (argv) => (await import('./analyze.js')).analyzeCommand(argv),
   },
+  { name: 'export', summary: "a run's metrics as one long CSV table ('plab export <results dir>')", run: async (argv) => (await import('./export.js')).exportCommand(argv) },
   { name: 'data', summary: "turn an image-folder dataset into .npy arrays ('plab data prepare')", run: async (argv) => (await import('./data.js')).dataCommand(argv) },
   {
     name: 'config',
     summary: "show the config groups and options ('plab config show [group]')",
     run: (argv) => {
-      const usage = 'usage: plab config show [group]';
+      const usage = 'usage: plab config show [group | overrides...]';
       if (argv.includes('--help') || argv.includes('-h')) {
-        console.log(`${usage}\n\nPrints every config group's options with their defaults, or one group's.`);
+        console.log(`${usage}\n\nPrints every config group's options with their defaults, or one group's; with overrides\n('model=cnn optimizer.lr=0.01'), the config they resolve to, as 'plab run --cfg' does.`);
         return 0;
       }
-      const [sub, group] = argv;
-      if (sub !== 'show') throw new Error(usage);
+      const [sub, group, ...more] = argv;
+      if (sub !== 'show') throw new Error(`config: unknown subcommand '${sub ?? ''}'\n${usage}`);
+      if (group !== undefined && (group.includes('=') || more.length > 0)) {
+        process.stdout.write(configToYaml(composeConfig([group, ...more])));
+        return 0;
+      }
       console.log(formatHelp(group ? { group } : {}));
       return 0;
     },

@@ -10,9 +10,10 @@ Use the output with dataset=npz dataset.root=<output folder>.`;
 
 export async function dataCommand(argv: string[]): Promise<number> {
   const [sub, input, output, ...rest] = argv;
-  if (sub !== 'prepare' || !input || !output) {
+  const help = argv.includes('--help') || argv.includes('-h');
+  if (help || sub !== 'prepare' || !input || !output) {
     console.log(usage);
-    return sub === '--help' ? 0 : 1;
+    return help ? 0 : 1;
   }
   const options: { size?: number; channels?: 1 | 3; testFraction?: number } = {};
   for (let i = 0; i < rest.length; i += 2) {
@@ -20,7 +21,7 @@ export async function dataCommand(argv: string[]): Promise<number> {
     if (rest[i] === '--size') options.size = value;
     else if (rest[i] === '--channels') options.channels = value as 1 | 3;
     else if (rest[i] === '--test-fraction') options.testFraction = value;
-    else throw new Error(`plab data prepare: unknown option '${rest[i]}'\n\n${usage}`);
+    else throw new Error(`data prepare: unknown option '${rest[i]}'\n\n${usage}`);
   }
   const progress = new ProgressBar();
   const prepared = await prepareImageFolder(input, output, {

@@ -1,15 +1,22 @@
 // The plab command.
+import { readFileSync } from 'node:fs';
 import { commands, type Command } from './commands.js';
 
 function usage(): string {
   const lines = ['usage: plab <command> [options]', '', 'commands:'];
   for (const command of commands) lines.push(`  ${command.name.padEnd(14)}${command.summary}`);
-  lines.push('', "Run 'plab <command> --help' for a command's options.");
+  lines.push('', "Run 'plab <command> --help' for a command's options, 'plab --version' for the version.");
   return lines.join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    // package.json sits two folders up from both src/cli/main.ts and the bundle build/cli/main.js.
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    console.log(`plab ${version}`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name ? 0 : 1;

@@ -16,6 +16,7 @@ import { formatSummary, summarize } from '../cl/summary.js';
 import { submitSweep } from '../launch/slurm.js';
 import { formatOutcome, readJobOutcome, writeSweepSummary } from '../launch/sweep-summary.js';
 import { TensorBoardWriter } from '../report/index.js';
+import { logRunSummary, logTaskArrays } from '../report/tensorboard-run.js';
 import { ProgressBar } from './progress.js';
 
 interface RunArguments {
@@ -28,10 +29,12 @@ interface RunArguments {
   runDir: string | null;
   quiet: boolean;
   help: boolean;
+  /** Print the resolved config and exit (Hydra's --cfg job). */
+  cfg: boolean;
 }
 
 function parseArguments(argv: string[]): RunArguments {
-  const parsed: RunArguments = { overrides: [], resume: null, sweep: false, jobs: null, runDir: null, quiet: false, help: false };
+  const parsed: RunArguments = { overrides: [], resume: null, sweep: false, jobs: null, runDir: null, quiet: false, help: false, cfg: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') parsed.help = true;
@@ -41,20 +44,22 @@ function parseArguments(argv: string[]): RunArguments {
       i += 1;
     } else if (arg === '-m' || arg === '--multirun') parsed.sweep = true;
     else if (arg === '-j' || arg === '--jobs') {
-      parsed.jobs = Number(argv[++i]);
-      if (!Number.isInteger(parsed.jobs) || parsed.jobs < 1) throw new Error(`${arg} needs a whole number of runs at a time, e.g. -j 2`);
+      const text = argv[++i];
+      parsed.jobs = text === undefined || text.trim() === '' ? NaN : Number(text);
+      if (!Number.isInteger(parsed.jobs) || parsed.jobs < 1) throw new Error(`${arg} needs a whole number of runs at a time, e.g. -j 2, got ${text === undefined ? 'nothing' : `'${text}'`}`);
     } else if (arg === '--run-dir' || arg.startsWith('run_dir=')) {
       parsed.runDir = arg === '--run-dir' ? (argv[++i] ?? null) : arg.slice('run_dir='.length);
       if (!parsed.runDir) throw new Error(`${arg === '--run-dir' ? '--run-dir' : 'run_dir='} needs a directory, e.g. run_dir=results/mine`);
     }
     else if (arg === '--quiet' || arg === '-q') parsed.quiet = true;
-    else if (arg.startsWith('-')) throw new Error(`unknown option '${arg}' for 'plab run'; options: --resume DIR, -m (sweep), -j N, --run-dir DIR, --quiet, --help`);
+    else if (arg === '--cfg') parsed.cfg = true;
+    else if (arg.startsWith('-')) throw new Error(`unknown option '${arg}' for 'plab run'; options: --resume DIR, -m (sweep), -j N, --run-dir DIR, --cfg, --quiet, --help`);
     else parsed.overrides.push(arg);
   }
   return parsed;
 }
 
-export const runHelp = `usage: plab run [overrides...] [run_dir=DIR] [--resume DIR] [-m] [-j N] [--quiet]
+export const runHelp = `usage: plab run [overrides...] [run_dir=DIR] [--resume DIR] [-m] [-j N] [--cfg] [--quiet]
 
 Runs a continual-learning experiment. Overrides follow Hydra: 'model=cnn' picks a group option,
 'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one. Each run writes a folder of its own,
@@ -65,7 +70,8 @@ runs four experiments, -j N of them at a time (default launcher.jobs, 1: on two 
 time is fastest), in one sweep folder with a sub-folder per job named by its overrides; with
 launcher=slurm they are one SLURM job array instead.
 --resume DIR continues an interrupted run from its last finished task: DIR is a run folder, or an
-algorithm folder for its latest run. A folder has one writer at a time (a lock names it).`;
+algorithm folder for its latest run. A folder has one writer at a time (a lock names it). --cfg prints the
+resolved config and exits without running.`;
 
 /** Runs one experiment to the end; returns the run directory. */
 export async function runExperiment(config: ExperimentConfig, runDir: string, options: { resume: boolean; quiet: boolean; overrides?: string[] }): Promise<string> {
@@ -102,10 +108,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
         });
       },
       onTaskEnd: (record, makeCheckpoint) => {
-        tensorboard?.scalars(
-          Object.fromEntries(record.accuracyAfter[0].map((_, task) => [`accuracy/task_${task}`, record.accuracyAfter.reduce((sum, row) => sum + row[task], 0) / record.accuracyAfter.length])),
-          experiment.learner.step,
-        );
+        if (tensorboard) logTaskArrays(tensorboard, record.learner.stacked());
         writer.writeTask(record, { classes: prepared.source.taskClasses[record.task], seeds: prepared.settings.seeds, stopped_members: [...experiment.learner.stopReasons] });
         writer.writeCheckpoint(makeCheckpoint);
         const seen = record.accuracyAfter.map((row) => row.slice(0, record.task + 1).reduce((a, b) => a + b, 0) / (record.task + 1));
@@ -114,7 +117,6 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
         );
       },
     });
-    tensorboard?.close();
     let joint: number[][] | null = null;
     if (prepared.settings.joint) {
       const jointPath = join(runDir, 'joint.json');
@@ -131,6 +133,11 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
     const summary = summarize(writer, T, experiment.accuracyAtInit, joint);
     writeSummary(runDir, summary);
     recordEnd(runDir, provenance);
+    if (tensorboard) {
+      const final = Object.entries(summary.metrics).flatMap(([key, stat]) => (typeof stat?.mean === 'number' ? [[key, stat.mean] as [string, number]] : []));
+      logRunSummary(tensorboard, config, Object.fromEntries(final), experiment.learner.step);
+      tensorboard.close();
+    }
     const wall = (performance.now() - started) / 1000;
     if (!options.quiet) {
       console.log(formatSummary(summary));
@@ -149,6 +156,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const args = parseArguments(argv);
   if (args.help) {
     console.log(`${runHelp}\n\n${formatHelp()}`);
+    return 0;
+  }
+  if (args.cfg) {
+    process.stdout.write(configToYaml(composeConfig(args.overrides)));
     return 0;
   }
   if (args.resume) {

@@ -1,7 +1,9 @@
 // NumPy's .npz format: a zip archive whose members are .npy files, one per array ('x.npy' holds
 // array 'x'). Members are stored or deflated (np.savez / np.savez_compressed). numpy writes ZIP64
-// extra fields even for small members, so the reader understands them; the writer produces plain
-// zip, which numpy, Python's zipfile and unzip all read.
+// extra fields even for small members, so the reader understands them. The writer produces plain
+// zip, which numpy, Python's zipfile and unzip all read, and switches a member, or the end of the
+// archive, to ZIP64 (APPNOTE.TXT 4.5.3, 4.3.14) only where a size or offset passes 32 bits, so
+// archives under 4 GiB keep the same bytes.
 import { readFileSync } from 'node:fs';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decodeNpy, encodeNpy, type NdArray } from './npy.js';
@@ -22,6 +24,22 @@ const DOS_TIME = 0;
 export interface NpzOptions {
   /** Deflate each member, like np.savez_compressed; default false, like np.savez. */
   compress?: boolean;
+  /**
+   * The largest size or offset written in a 32-bit field; past it the field moves to ZIP64. The zip
+   * limit 0xfffffffe by default (0xffffffff itself means "see ZIP64"); tests lower it to exercise
+   * the ZIP64 layout without writing 4 GiB.
+   */
+  zip64Above?: number;
+}
+
+const ZIP32_LIMIT = 0xfffffffe;
+const ZIP64_MARK = 0xffffffff;
+const ZIP_VERSION = 20;
+const ZIP64_VERSION = 45;
+
+/** Writes a size or offset as 64 bits; sizes of a Uint8Array are exact in a double. */
+function setUint64(view: DataView, at: number, value: number): void {
+  view.setBigUint64(at, BigInt(value), true);
 }
 
 /** The bytes of an .npz archive holding these arrays, in the order given. */
@@ -29,68 +47,105 @@ export function encodeNpz(arrays: Record<string, NdArray> | Map<string, NdArray>
   const entries = arrays instanceof Map ? [...arrays.entries()] : Object.entries(arrays);
   const locals: Uint8Array[] = [];
   const centrals: Uint8Array[] = [];
+  const limit = options.zip64Above ?? ZIP32_LIMIT;
   let offset = 0;
   for (const [key, array] of entries) {
     if (key.length === 0) throw new Error('encodeNpz: an array needs a non-empty name');
     const name = new TextEncoder().encode(`${key}.npy`);
     const raw = encodeNpy(array);
     const body = options.compress ? deflateRawSync(raw) : raw;
-    if (raw.length > 0xfffffffe || offset > 0xfffffffe) {
-      throw new Error(`encodeNpz: array '${key}' (${raw.length} bytes) does not fit a zip archive without ZIP64; write it as a separate .npy file`);
-    }
     const method = options.compress ? DEFLATED : STORED;
     const crc = crc32(raw);
     const flags = /^[\x20-\x7e]*$/.test(key) ? 0 : UTF8_NAMES;
+    const zip64 = raw.length > limit || body.length > limit || offset > limit;
+    const version = zip64 ? ZIP64_VERSION : ZIP_VERSION;
 
-    const local = new Uint8Array(30 + name.length);
+    // A ZIP64 local header carries both sizes in its extra field; the central one adds the offset.
+    const localExtra = zip64 ? 20 : 0;
+    const local = new Uint8Array(30 + name.length + localExtra);
     const lv = new DataView(local.buffer);
     lv.setUint32(0, LOCAL_HEADER, true);
-    lv.setUint16(4, 20, true);
+    lv.setUint16(4, version, true);
     lv.setUint16(6, flags, true);
     lv.setUint16(8, method, true);
     lv.setUint16(10, DOS_TIME, true);
     lv.setUint16(12, DOS_DATE, true);
     lv.setUint32(14, crc, true);
-    lv.setUint32(18, body.length, true);
-    lv.setUint32(22, raw.length, true);
+    lv.setUint32(18, zip64 ? ZIP64_MARK : body.length, true);
+    lv.setUint32(22, zip64 ? ZIP64_MARK : raw.length, true);
     lv.setUint16(26, name.length, true);
-    lv.setUint16(28, 0, true);
+    lv.setUint16(28, localExtra, true);
     local.set(name, 30);
+    if (zip64) {
+      const at = 30 + name.length;
+      lv.setUint16(at, ZIP64_EXTRA, true);
+      lv.setUint16(at + 2, 16, true);
+      setUint64(lv, at + 4, raw.length);
+      setUint64(lv, at + 12, body.length);
+    }
 
-    const central = new Uint8Array(46 + name.length);
+    const centralExtra = zip64 ? 28 : 0;
+    const central = new Uint8Array(46 + name.length + centralExtra);
     const cv = new DataView(central.buffer);
     cv.setUint32(0, CENTRAL_HEADER, true);
-    cv.setUint16(4, 20, true);
-    cv.setUint16(6, 20, true);
+    cv.setUint16(4, version, true);
+    cv.setUint16(6, version, true);
     cv.setUint16(8, flags, true);
     cv.setUint16(10, method, true);
     cv.setUint16(12, DOS_TIME, true);
     cv.setUint16(14, DOS_DATE, true);
     cv.setUint32(16, crc, true);
-    cv.setUint32(20, body.length, true);
-    cv.setUint32(24, raw.length, true);
+    cv.setUint32(20, zip64 ? ZIP64_MARK : body.length, true);
+    cv.setUint32(24, zip64 ? ZIP64_MARK : raw.length, true);
     cv.setUint16(28, name.length, true);
+    cv.setUint16(30, centralExtra, true);
     cv.setUint32(38, 0o100644 << 16, true); // a regular file, rw-r--r--, for unzip
-    cv.setUint32(42, offset, true);
+    cv.setUint32(42, zip64 ? ZIP64_MARK : offset, true);
     central.set(name, 46);
+    if (zip64) {
+      const at = 46 + name.length;
+      cv.setUint16(at, ZIP64_EXTRA, true);
+      cv.setUint16(at + 2, 24, true);
+      setUint64(cv, at + 4, raw.length);
+      setUint64(cv, at + 12, body.length);
+      setUint64(cv, at + 20, offset);
+    }
 
     locals.push(local, body);
     centrals.push(central);
     offset += local.length + body.length;
   }
   const centralSize = centrals.reduce((n, c) => n + c.length, 0);
-  if (entries.length > 0xfffe || offset + centralSize > 0xfffffffe) {
-    throw new Error(`encodeNpz: ${entries.length} arrays of ${offset} bytes in all are too many for a zip archive without ZIP64`);
+  const zip64End = entries.length > 0xfffe || centralSize > limit || offset > limit;
+  const tail: Uint8Array[] = [];
+  if (zip64End) {
+    // The ZIP64 end record and its locator precede the classic end record, whose fields then hold
+    // the 'see ZIP64' marks.
+    const record = new Uint8Array(56 + 20);
+    const rv = new DataView(record.buffer);
+    rv.setUint32(0, ZIP64_END, true);
+    setUint64(rv, 4, 56 - 12);
+    rv.setUint16(12, ZIP64_VERSION, true);
+    rv.setUint16(14, ZIP64_VERSION, true);
+    setUint64(rv, 24, entries.length);
+    setUint64(rv, 32, entries.length);
+    setUint64(rv, 40, centralSize);
+    setUint64(rv, 48, offset);
+    rv.setUint32(56, ZIP64_LOCATOR, true);
+    setUint64(rv, 64, offset + centralSize);
+    rv.setUint32(72, 1, true); // one disk in all
+    tail.push(record);
   }
   const end = new Uint8Array(22);
   const ev = new DataView(end.buffer);
   ev.setUint32(0, END_OF_CENTRAL_DIRECTORY, true);
-  ev.setUint16(8, entries.length, true);
-  ev.setUint16(10, entries.length, true);
-  ev.setUint32(12, centralSize, true);
-  ev.setUint32(16, offset, true);
+  ev.setUint16(8, zip64End ? 0xffff : entries.length, true);
+  ev.setUint16(10, zip64End ? 0xffff : entries.length, true);
+  ev.setUint32(12, zip64End ? ZIP64_MARK : centralSize, true);
+  ev.setUint32(16, zip64End ? ZIP64_MARK : offset, true);
+  tail.push(end);
 
-  const parts = [...locals, ...centrals, end];
+  const parts = [...locals, ...centrals, ...tail];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +133,52 @@ test('numpy.load reads what encodeNpy and encodeNpz write', { skip: hasNumpy ? f
       run.stdout,
       'float32 [[0.5, 1.0], [-2.0, 3.0]]\nstored int64 [1, -2, 3] uint8 [[7, 255]]\ndeflated int64 [1, -2, 3] uint8 [[7, 255]]\n',
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// The archive's bytes before ZIP64 support: archives that need no ZIP64 must not change.
+const PLAIN_ZIP_SHA256 = {
+  stored: '4c7b9562f37d3bbed492ded82fe38afe8b10e99f06b8df851653fe3452bd699f',
+  deflated: '557cd0d2dddd12cecdb6ad49efc4d870a686f93ba81f2fa52108764ded0b56e9',
+};
+
+test('npz switches to ZIP64 only past the 32-bit limit; numpy reads both layouts', () => {
+  const arrays = { a: ndarray('float64', [2, 2], Float64Array.from([1, 2, 3, 4])), 'dense1/weight': ndarray('float32', [3], Float32Array.from([0.5, -1, 2])) };
+  for (const compress of [false, true]) {
+    const digest = createHash('sha256').update(encodeNpz(arrays, { compress })).digest('hex');
+    assert.equal(digest, PLAIN_ZIP_SHA256[compress ? 'deflated' : 'stored']);
+  }
+  // A 100-byte limit puts the second member's offset and the central directory past it.
+  const big = ndarray('float32', [64], Float32Array.from({ length: 64 }, (_, i) => i / 8 - 3));
+  const small = { first: ndarray('int64', [2], BigInt64Array.from([5n, -6n])), big, last: ndarray('uint8', [3], Uint8Array.from([1, 2, 250])) };
+  for (const compress of [false, true]) {
+    const bytes = encodeNpz(small, { compress, zip64Above: 100 });
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    assert.equal(view.getUint32(bytes.length - 22 - 20, true), 0x07064b50, 'ZIP64 locator before the end record');
+    assert.equal(view.getUint32(bytes.length - 6, true), 0xffffffff, 'the end record points to ZIP64');
+    const back = decodeNpz(bytes, 'zip64.npz');
+    assert.deepEqual([...back.keys()], ['first', 'big', 'last']);
+    for (const [key, value] of Object.entries(small)) assert.deepEqual(back.get(key), value);
+  }
+  if (!hasNumpy) return;
+  const dir = mkdtempSync(join(tmpdir(), 'plab-zip64-'));
+  try {
+    writeFileSync(join(dir, 'stored.npz'), encodeNpz(small, { zip64Above: 100 }));
+    writeFileSync(join(dir, 'deflated.npz'), encodeNpz(small, { compress: true, zip64Above: 100 }));
+    const script = [
+      'import numpy as np, sys, zipfile',
+      'for n in ("stored", "deflated"):',
+      '    f = sys.argv[1] + "/" + n + ".npz"',
+      '    z = zipfile.ZipFile(f); assert z.testzip() is None',
+      '    print(n, [i.extra != b"" for i in z.infolist()])',
+      '    a = np.load(f); print(a["first"].tolist(), a["big"].dtype, a["big"].tolist() == [i / 8 - 3 for i in range(64)], a["last"].tolist())',
+    ].join('\n');
+    const run = spawnSync(python, ['-c', script, dir], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    // Every member passes the limit: 'first' by its 144-byte .npy, the others by their offsets too.
+    assert.equal(run.stdout, 'stored [True, True, True]\n[5, -6] float32 True [1, 2, 250]\ndeflated [True, True, True]\n[5, -6] float32 True [1, 2, 250]\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,50 @@
+// What a run shows in TensorBoard: every series of a task's metrics.npz at its log points, and
+// the run's config and final metrics for the HParams view. Tags follow the array names, so a
+// layer's series 'dead_fraction/fc1' is the tag 'dead_fraction/fc1' (mean over members) with
+// 'dead_fraction/fc1/member_r' beside it; a per-task series such as 'accuracy' gives
+// 'accuracy/task_t' and 'accuracy/task_t/member_r'; a series with more axes (per class, per unit),
+// and every 'weights/...' snapshot, gives one histogram per log point over all members' values.
+import { flattenConfig } from '../config/flatten.js';
+import type { NdArray } from '../io/npy.js';
+import { forEachScalar, isScalarSeries, logSteps, numbersOf } from '../metrics/scalar-series.js';
+import { histogram, type Histogram, type TensorBoardWriter } from './tensorboard.js';
+
+const NOT_DISTRIBUTIONS = new Set(['step', 'representations', 'labels']);
+
+/** Logs one task's arrays (name -> (L, R, ...), with 'step' (L)). */
+export function logTaskArrays(writer: TensorBoardWriter, arrays: Map<string, NdArray>): void {
+  const steps = logSteps(arrays, 'tensorboard');
+  const scalars = steps.map(() => ({}) as Record<string, number>);
+  const sums = steps.map(() => new Map<string, { sum: number; count: number }>());
+  forEachScalar(arrays, steps, ({ name, evalTask, point, member, value }) => {
+    if (!Number.isFinite(value)) return;
+    const tag = evalTask === null ? name : `${name}/task_${evalTask}`;
+    scalars[point][`${tag}/member_${member}`] = value;
+    const mean = sums[point].get(tag) ?? { sum: 0, count: 0 };
+    mean.sum += value;
+    mean.count += 1;
+    sums[point].set(tag, mean);
+  });
+  sums.forEach((tags, point) => tags.forEach(({ sum, count }, tag) => (scalars[point][tag] = sum / count)));
+
+  const histograms = steps.map(() => ({}) as Record<string, Histogram>);
+  for (const [name, array] of arrays) {
+    if (NOT_DISTRIBUTIONS.has(name) || array.shape.length < 2 || isScalarSeries(name, array)) continue;
+    const L = array.shape[0];
+    const first = steps.length - L;
+    if (first < 0) continue;
+    const values = numbersOf(array);
+    const size = values.length / L;
+    for (let l = 0; l < L; l++) histograms[first + l][name] = histogram(Array.prototype.slice.call(values, l * size, (l + 1) * size) as number[]);
+  }
+  steps.forEach((step, point) => {
+    if (Object.keys(scalars[point]).length > 0) writer.scalars(scalars[point], step);
+    if (Object.keys(histograms[point]).length > 0) writer.histograms(histograms[point], step);
+  });
+}
+
+/** The run's hyperparameters and its final metrics (mean over members) under 'final/'. */
+export function logRunSummary(writer: TensorBoardWriter, config: unknown, finalMetrics: Record<string, number>, step: number): void {
+  writer.hparams(flattenConfig(config));
+  writer.scalars(Object.fromEntries(Object.entries(finalMetrics).filter(([, v]) => Number.isFinite(v)).map(([k, v]) => [`final/${k}`, v])), step);
+}
