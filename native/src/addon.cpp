@@ -10,6 +10,7 @@
 #include <ATen/Parallel.h>
 #include <cstdlib>
 #include <dlfcn.h>
+#include <mutex>
 #include <ATen/Version.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/csrc/api/include/torch/version.h>
@@ -62,7 +63,8 @@ Napi::Value set_default_generator_state(const Napi::CallbackInfo& info) {
 Napi::Value set_num_threads(const Napi::CallbackInfo& info) {
   int threads = info[0].As<Napi::Number>().Int32Value();
   return guarded(info.Env(), "setNumThreads", [&]() -> Napi::Value {
-    TORCH_CHECK(threads > 0, "the number of threads must be positive, got ", threads);
+    // An upper bound as well: libtorch would try to start that many threads.
+    TORCH_CHECK(threads > 0 && threads <= 1024, "the number of threads must be between 1 and 1024, got ", threads);
     at::set_num_threads(threads);
     return info.Env().Undefined();
   });
@@ -110,34 +112,38 @@ size_t cpu_cache_bytes() {
 }  // namespace
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  // Each worker thread that loads the addon runs init; the process-wide settings are made once.
+  static std::once_flag process_setup;
+  std::call_once(process_setup, []() {
 #ifdef __GLIBC__
   // Large blocks that escape the tensor cache (cpu_allocator.cpp) are still freed and allocated
   // again. glibc's default mmap threshold moves as large blocks are freed, and with it the trim
   // threshold, and resident memory grew by ~100 MB over 20,000 MLP steps (measured); a fixed
   // threshold at glibc's dynamic maximum stops the drift.
-  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
 #endif
-  install_cpu_allocator(cpu_cache_bytes());
+    install_cpu_allocator(cpu_cache_bytes());
+  });
   env.SetInstanceData(new Instance());
   define_tensor_table(env, exports);
   GeneratorHandle::define(env, exports);
-  exports.Set("resolveOperator", Napi::Function::New(env, resolve_operator));
-  exports.Set("operatorSchema", Napi::Function::New(env, operator_schema));
-  exports.Set("listOperators", Napi::Function::New(env, list_operators));
-  exports.Set("callOperator", Napi::Function::New(env, call_operator));
-  exports.Set("backward", Napi::Function::New(env, backward));
-  exports.Set("grad", Napi::Function::New(env, grad));
-  exports.Set("setGradEnabled", Napi::Function::New(env, set_grad_enabled));
-  exports.Set("isGradEnabled", Napi::Function::New(env, is_grad_enabled));
-  exports.Set("fromTypedArray", Napi::Function::New(env, from_typed_array));
-  exports.Set("toTypedArray", Napi::Function::New(env, to_typed_array));
-  exports.Set("manualSeed", Napi::Function::New(env, manual_seed));
-  exports.Set("defaultGeneratorState", Napi::Function::New(env, default_generator_state));
-  exports.Set("setDefaultGeneratorState", Napi::Function::New(env, set_default_generator_state));
-  exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads));
-  exports.Set("getNumThreads", Napi::Function::New(env, get_num_threads));
-  exports.Set("cudaDeviceCount", Napi::Function::New(env, cuda_device_count));
-  exports.Set("buildInfo", Napi::Function::New(env, build_info));
+  define_function(env, exports, "resolveOperator", resolve_operator);
+  define_function(env, exports, "operatorSchema", operator_schema);
+  define_function(env, exports, "listOperators", list_operators);
+  define_function(env, exports, "callOperator", call_operator);
+  define_function(env, exports, "backward", backward);
+  define_function(env, exports, "grad", grad);
+  define_function(env, exports, "setGradEnabled", set_grad_enabled);
+  define_function(env, exports, "isGradEnabled", is_grad_enabled);
+  define_function(env, exports, "fromTypedArray", from_typed_array);
+  define_function(env, exports, "toTypedArray", to_typed_array);
+  define_function(env, exports, "manualSeed", manual_seed);
+  define_function(env, exports, "defaultGeneratorState", default_generator_state);
+  define_function(env, exports, "setDefaultGeneratorState", set_default_generator_state);
+  define_function(env, exports, "setNumThreads", set_num_threads);
+  define_function(env, exports, "getNumThreads", get_num_threads);
+  define_function(env, exports, "cudaDeviceCount", cuda_device_count);
+  define_function(env, exports, "buildInfo", build_info);
   return exports;
 }
 

@@ -23,9 +23,23 @@ auto guarded(const Napi::Env& env, const char* where, Body&& body) -> decltype(b
     throw;
   } catch (const c10::Error& error) {
     throw Napi::Error::New(env, std::string(where) + ": " + error.what_without_backtrace());
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, std::string(where) + ": out of memory (std::bad_alloc); use smaller tensors or fewer members");
   } catch (const std::exception& error) {
     throw Napi::Error::New(env, std::string(where) + ": " + error.what());
+  } catch (...) {
+    throw Napi::Error::New(env, std::string(where) + ": unknown C++ exception");
   }
+}
+
+using Entry = Napi::Value (*)(const Napi::CallbackInfo&);
+
+// Exports `entry` under `name` with its whole body, argument parsing included, inside guarded():
+// the one place every free function of the addon is registered.
+inline void define_function(Napi::Env env, Napi::Object exports, const char* name, Entry entry) {
+  exports.Set(name, Napi::Function::New(env, [name, entry](const Napi::CallbackInfo& info) -> Napi::Value {
+    return guarded(info.Env(), name, [&]() { return entry(info); });
+  }, name));
 }
 
 std::string describe_shape(const at::Tensor& tensor);

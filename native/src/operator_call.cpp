@@ -6,6 +6,9 @@
 #include "generator_handle.h"
 #include "tensor_table.h"
 
+#include <cmath>
+#include <deque>
+#include <mutex>
 #include <sstream>
 
 namespace plab {
@@ -33,8 +36,34 @@ struct Operator {
   std::vector<bool> returns_input;
 };
 
-std::vector<Operator>& registry() {
-  static std::vector<Operator> operators;
+// Resolved operators, shared by every Node environment (worker threads included) of the process:
+// appended under a lock, and a deque so that an Operator another thread is calling stays in place
+// while one is appended.
+class Registry {
+ public:
+  size_t add(Operator op) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    operators_.push_back(std::move(op));
+    return operators_.size() - 1;
+  }
+  // The caller's guard names the entry point in the message.
+  const Operator& at(double id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!(id >= 0 && id < static_cast<double>(operators_.size())) || id != std::trunc(id)) {
+      std::ostringstream message;
+      message << "unknown operator id " << id << " (ids come from resolveOperator)";
+      throw std::out_of_range(message.str());
+    }
+    return operators_[static_cast<size_t>(id)];
+  }
+
+ private:
+  std::mutex mutex_;
+  std::deque<Operator> operators_;
+};
+
+Registry& registry() {
+  static Registry operators;  // initialised once, thread-safely (C++11 static local)
   return operators;
 }
 
@@ -271,14 +300,12 @@ Napi::Value resolve_operator(const Napi::CallbackInfo& info) {
   for (const c10::Argument& result : schema.returns()) {
     op.returns_input.push_back(result.alias_info() != nullptr && result.alias_info()->isWrite());
   }
-  registry().push_back(std::move(op));
-  return Napi::Number::New(info.Env(), static_cast<double>(registry().size() - 1));
+  return Napi::Number::New(info.Env(), static_cast<double>(registry().add(std::move(op))));
 }
 
 Napi::Value operator_schema(const Napi::CallbackInfo& info) {
-  size_t id = static_cast<size_t>(info[0].As<Napi::Number>().Uint32Value());
   std::ostringstream out;
-  out << registry().at(id).handle.schema();
+  out << registry().at(info[0].As<Napi::Number>().DoubleValue()).handle.schema();
   return Napi::String::New(info.Env(), out.str());
 }
 
@@ -296,20 +323,21 @@ Napi::Value list_operators(const Napi::CallbackInfo& info) {
 // modified in place; the caller already holds that tensor.
 Napi::Value call_operator(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  size_t id = static_cast<size_t>(info[0].As<Napi::Number>().Uint32Value());
-  if (id >= registry().size()) throw Napi::Error::New(env, "callOperator: unknown operator id");
-  const Operator& op = registry()[id];
+  const Operator& op = registry().at(info[0].As<Napi::Number>().DoubleValue());
   const size_t given = info.Length() - 1;
   if (given > op.arguments.size()) {
     throw Napi::TypeError::New(env, op.name + ": takes " + std::to_string(op.arguments.size()) + " arguments, got " + std::to_string(given));
   }
   torch::jit::Stack stack;
   stack.reserve(std::max(op.arguments.size(), op.returns));
-  for (size_t i = 0; i < op.arguments.size(); ++i) {
-    stack.push_back(convert(op, op.arguments[i], i < given ? info[i + 1] : env.Undefined()));
-  }
+  // Converting is inside the try: parsing a device string such as 'cuda:x' throws a c10::Error.
   try {
+    for (size_t i = 0; i < op.arguments.size(); ++i) {
+      stack.push_back(convert(op, op.arguments[i], i < given ? info[i + 1] : env.Undefined()));
+    }
     op.handle.callBoxed(&stack);
+  } catch (const Napi::Error&) {
+    throw;
   } catch (const c10::Error& error) {
     throw Napi::Error::New(env, describe_call(op, info) + ": " + error.what_without_backtrace());
   } catch (const std::exception& error) {

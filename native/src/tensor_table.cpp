@@ -144,18 +144,18 @@ const at::Tensor* try_lookup(const Napi::Value& value, const char* what) {
 const at::Tensor& lookup(const Napi::Value& value, const char* what) { return slot_of(value, what).tensor; }
 
 void define_tensor_table(Napi::Env env, Napi::Object exports) {
-  exports.Set("release", Napi::Function::New(env, release));
-  exports.Set("shapeOf", Napi::Function::New(env, shape));
-  exports.Set("dtypeOf", Napi::Function::New(env, dtype));
-  exports.Set("deviceOf", Napi::Function::New(env, device));
-  exports.Set("requiresGradOf", Napi::Function::New(env, requires_grad));
-  exports.Set("setRequiresGrad", Napi::Function::New(env, set_requires_grad));
-  exports.Set("gradOf", Napi::Function::New(env, grad));
-  exports.Set("setGradOf", Napi::Function::New(env, set_grad));
-  exports.Set("isLeaf", Napi::Function::New(env, is_leaf));
-  exports.Set("sameStorage", Napi::Function::New(env, same_storage));
-  exports.Set("identityOf", Napi::Function::New(env, identity));
-  exports.Set("liveTensors", Napi::Function::New(env, live_tensors));
+  define_function(env, exports, "release", release);
+  define_function(env, exports, "shapeOf", shape);
+  define_function(env, exports, "dtypeOf", dtype);
+  define_function(env, exports, "deviceOf", device);
+  define_function(env, exports, "requiresGradOf", requires_grad);
+  define_function(env, exports, "setRequiresGrad", set_requires_grad);
+  define_function(env, exports, "gradOf", grad);
+  define_function(env, exports, "setGradOf", set_grad);
+  define_function(env, exports, "isLeaf", is_leaf);
+  define_function(env, exports, "sameStorage", same_storage);
+  define_function(env, exports, "identityOf", identity);
+  define_function(env, exports, "liveTensors", live_tensors);
 }
 
 }  // namespace plab
