@@ -8,6 +8,7 @@ export * from './init.js';
 export * from './jacobian.js';
 export * from './linear.js';
 export * from './loss.js';
+export * from './mode.js';
 export * from './module.js';
 export * from './normalization.js';
 export * from './pooling.js';

@@ -15,7 +15,8 @@ import { collectExamples, forEachBatch } from './batches.js';
 import { GradientBasis } from './gradient-basis.js';
 import { batchLoss, memberTargets } from './learner-access.js';
 import { ownEntries } from './state.js';
-import { flatGradients, inMode, keepingBuffers, writeFlatGradients } from './parameters.js';
+import { inMode } from '../../nn/mode.js';
+import { flatGradients, keepingBuffers, writeFlatGradients } from './parameters.js';
 import { perExampleGradients } from './per-example-gradients.js';
 
 export type OgdVariant = 'average_gradient' | 'gtl';
