@@ -2,6 +2,7 @@
 // Remedies combine (OGD with an L1 penalty is a studied pair, docs/methods.md), so each is an optional key or section
 // added on the command line, e.g. `+method.l1=1.0` or `+method.ewc.lambda=1000`; a section added
 // through one of its keys starts from the defaults below.
+import { DEFAULT_PRUNE_RATE } from '../../cl/methods/config.js';
 import { group } from '../group.js';
 import { bool, choice, float, int, nullable, optional, section } from '../spec.js';
 
@@ -38,6 +39,7 @@ export const method = group({
           expansion: choice(['origin', 'init'] as const, { default: 'origin', help: 'expansion point w0: the origin (Δ = w) or the initial weights' }),
           zero_noise: float({ min: 0, default: 1e-6, help: 'scale of the noise that seeds parameters that are exactly zero' }),
           prune_only: bool({ default: false, help: 'learn only by removing weights (Benjamin et al. 2024, docs/methods.md)' }),
+          prune_rate: nullable(float({ above: 0, below: 1, help: `with prune_only: the fraction of each parameter's remaining components removed per step; null = ${DEFAULT_PRUNE_RATE}` }), { default: null }),
         },
         { help: 'Neural Tangent Ensemble update (Benjamin, Pehle & Daruwalla 2024); replaces the optimizer step and uses optimizer=sgd\'s lr as η' },
       ),
