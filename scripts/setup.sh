@@ -79,3 +79,25 @@ build_bundle() {
   rmdir "$staging"
 }
 build_when_stale cli bundle_stale build_bundle
+
+# The library entry ('plasticity-lab' imported by name, see README "Use as a library"): one ESM
+# bundle of src/index.ts (a single file, so that the paths it resolves from its own location, such
+# as the addon's and conf/, stay two folders up as in src/) and the declarations tsc generates from
+# the sources. Both are written beside and renamed into place, so a reader never sees half of one.
+library=build/lib/index.js
+library_stale() { [ ! -f "$library" ] || [ ! -f build/lib/types/index.d.ts ] || [ -n "$(find src tsconfig.json tsconfig.build.json -newer "$library" 2>/dev/null | head -n 1)" ]; }
+build_library() {
+  say "building the library entry (bundle and type declarations)"
+  local staging="build/lib.$$"
+  rm -rf "$staging"
+  # tsc writes the declarations even when the sources have type errors; those are reported but do
+  # not stop a run ('npx tsc --noEmit' and the tests are where they fail).
+  node_modules/.bin/tsc -p tsconfig.build.json --outDir "$staging/types" >&2 || say "type errors above; declarations written anyway"
+  node_modules/.bin/esbuild src/index.ts --bundle --format=esm --platform=node --packages=external \
+    --sourcemap --outfile="$staging/index.js" --log-level=warning
+  rm -rf build/lib.old
+  [ -d build/lib ] && mv build/lib build/lib.old
+  mv "$staging" build/lib
+  rm -rf build/lib.old
+}
+build_when_stale lib library_stale build_library

@@ -18,6 +18,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { encodeNpz } from '../io/npz.js';
 import { memberStat, type MemberStat } from '../metrics/stats.js';
 import { cloneModel, effectiveRank, measureClones } from '../nn/cloning/index.js';
+import { inMode } from '../nn/mode.js';
 import type { Model } from '../nn/models/model.js';
 import { buildModel, type ModelConfig } from '../nn/models/registry.js';
 import { Generator, noGrad, scope, type Tensor } from '../tensor/index.js';
@@ -195,10 +196,8 @@ function layerStats(values: Float32Array, members: number): MemberStat[] {
  */
 function measure(model: Model, test: EvalSet, probe: EvalSet, numClasses: number, factor: number | null): Measured & { layers: string[] } {
   const { accuracy, loss } = evaluate(model, test, { numClasses, chunkSize: 4096 });
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    return scope(() =>
+  return inMode(model, false, () =>
+    scope(() =>
       noGrad(() => {
         const { hidden } = model.run(probe.images);
         const table = (values: Tensor[]) => byMemberAndLayer(values, model.members);
@@ -214,10 +213,8 @@ function measure(model: Model, test: EvalSet, probe: EvalSet, numClasses: number
           explainedVariance: table(measures.map((m) => m.explainedVariance)),
         };
       }),
-    );
-  } finally {
-    model.train(wasTraining);
-  }
+    ),
+  );
 }
 
 function summarizeMeasured(measured: Measured, members: number): ModelMeasures {

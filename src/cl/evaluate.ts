@@ -1,4 +1,5 @@
 // Evaluation of a population on one evaluation set, in chunks, for every member at once.
+import { inMode } from '../nn/mode.js';
 import type { Model } from '../nn/models/model.js';
 import { noGrad, ops, scope, type Tensor } from '../tensor/index.js';
 
@@ -32,10 +33,8 @@ export function evaluate(model: Model, set: EvalSet, options: EvaluationOptions)
   const members = model.members;
   const total = set.images.shape[0];
   const chunk = options.chunkSize ?? 2048;
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    return scope(() =>
+  return inMode(model, false, () =>
+    scope(() =>
       noGrad(() => {
         const lossSum = ops.zeros([members], 'float64');
         const correctPerClass = ops.zeros([members, numClasses], 'float64');
@@ -66,8 +65,6 @@ export function evaluate(model: Model, set: EvalSet, options: EvaluationOptions)
           meanProbability: probabilitySum.div(total).data() as Float64Array,
         };
       }),
-    );
-  } finally {
-    model.train(wasTraining);
-  }
+    ),
+  );
 }

@@ -155,7 +155,7 @@ export class Experiment {
 
   /**
    * A baseline population (the expert of `task`, or the joint one for -1), freshly initialised and
-   * trained by the learner's algorithm (seed 004): its rule and NTE's update, without its remedies.
+   * trained by the learner's algorithm (docs/methods.md): its rule and NTE's update, without its remedies.
    */
   private freshPopulation(task: number): Learner {
     const seeds = this.settings.seeds.map((seed) => seed + EXPERT_SEED_STRIDE * (task + 1));

@@ -1,5 +1,5 @@
 // Dense logs: every log point appends one array per series, and a flush stacks them into arrays
-// with a leading time axis (L, ...) (DESIGN.md, principle 4).
+// with a leading time axis (L, ...) (docs/architecture.md, principle 4).
 import { ndarray, type NdArray, type NdDType } from '../io/npy.js';
 
 type Values = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;

@@ -1,6 +1,7 @@
 // The plasticity and representation measurements of a log point (issue 5), for every member at
 // once, on the fixed snapshot samples of the tracked tasks; and the linear probes of a task's end.
 import { layerMetrics, weightMagnitude, biasStatistics, relativeUpdate, fitProbe, snapshot } from '../metrics/index.js';
+import { inMode } from '../nn/mode.js';
 import type { Model } from '../nn/models/model.js';
 import { keep, noGrad, ops, scope, type Tensor } from '../tensor/index.js';
 import type { EvalSet } from './evaluate.js';
@@ -23,10 +24,7 @@ const float32 = (values: Tensor) => values.to('float32').contiguous().data() as 
 export function recordPlasticity(model: Model, samples: EvalSet, log: LogBuffer, previous: Map<string, Tensor>): void {
   const members = model.members;
   scope(() => {
-    const wasTraining = model.training;
-    model.eval();
-    const view = snapshot(model, samples.images, samples.labels.transpose(0, 1));
-    model.train(wasTraining);
+    const view = inMode(model, false, () => snapshot(model, samples.images, samples.labels.transpose(0, 1)));
     view.hidden.forEach(([layer, activations], index) => {
       const gradients = view.gradients[index][1];
       const metrics = layerMetrics(activations, { gradients });
@@ -78,9 +76,7 @@ export function recordProbes(model: Model, tests: EvalSet[], task: number, numCl
   const members = model.members;
   return scope(() =>
     noGrad(() => {
-      const wasTraining = model.training;
-      model.eval();
-      const halves = tests.map((set) => {
+      const halves = inMode(model, false, () => tests.map((set) => {
         const half = Math.floor(set.images.shape[0] / 2);
         const features = (images: Tensor) => {
           const { hidden, logits } = model.run(images);
@@ -92,8 +88,7 @@ export function recordProbes(model: Model, tests: EvalSet[], task: number, numCl
           train: { features: first.features, labels: set.labels.narrow(0, 0, half).transpose(0, 1) },
           test: { features: second.features, labels: set.labels.narrow(0, half, set.labels.shape[0] - half).transpose(0, 1), logits: second.logits },
         };
-      });
-      model.train(wasTraining);
+      }));
       const join = (parts: typeof halves) => ({
         train: { features: ops.cat(parts.map((p) => p.train.features), 1), labels: ops.cat(parts.map((p) => p.train.labels), 1) },
         test: { features: ops.cat(parts.map((p) => p.test.features), 1), labels: ops.cat(parts.map((p) => p.test.labels), 1), logits: ops.cat(parts.map((p) => p.test.logits), 1) },

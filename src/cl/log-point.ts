@@ -1,5 +1,6 @@
 // What is measured at a log point: every tracked task evaluated for every member, representations
 // of the fixed snapshot samples, and the weights. Results go straight into the log buffer.
+import { inMode } from '../nn/mode.js';
 import type { Model } from '../nn/models/model.js';
 import { noGrad, scope, type Tensor } from '../tensor/index.js';
 import { evaluate, type EvalSet, type Evaluation } from './evaluate.js';
@@ -51,13 +52,12 @@ export function recordLogPoint(model: Model, tasks: TrackedTask[], step: number,
 function recordRepresentations(model: Model, tasks: TrackedTask[], log: LogBuffer): void {
   scope(() =>
     noGrad(() => {
-      const wasTraining = model.training;
-      model.eval();
-      const perTask = tasks.map((task) => {
-        const { hidden } = model.run(task.snapshot.images);
-        return { last: hidden[hidden.length - 1][1], labels: task.snapshot.labels.transpose(0, 1) }; // [R, S, H], [R, S]
-      });
-      model.train(wasTraining);
+      const perTask = inMode(model, false, () =>
+        tasks.map((task) => {
+          const { hidden } = model.run(task.snapshot.images);
+          return { last: hidden[hidden.length - 1][1], labels: task.snapshot.labels.transpose(0, 1) }; // [R, S, H], [R, S]
+        }),
+      );
       if (perTask.length === 0 || !perTask[0].last) return;
       const [members, samples, units] = perTask[0].last.shape;
       const representations = new Float32Array(members * tasks.length * samples * units);

@@ -1,4 +1,4 @@
-// Methods are small hooks on the one training loop (DESIGN.md, principle 3). Each hook is called
+// Methods are small hooks on the one training loop (docs/architecture.md, principle 3). Each hook is called
 // once per step or per task boundary for the whole population; a method implements only the
 // hooks it needs.
 import type { ModelOutput } from '../nn/models/model.js';
@@ -38,7 +38,7 @@ export interface Method {
   /** Changes the batch before the forward pass (replay mixes stored samples in). */
   prepareBatch?(state: LearnerState, batch: Batch): Batch;
   /**
-   * Replaces the supervised cross-entropy as the learning signal (seed 004's RL and Bio rules):
+   * Replaces the supervised cross-entropy as the learning signal (the RL and Bio rules, docs/methods.md):
    * a scalar whose gradient trains every member, the sum over members. At most one method has it.
    */
   learningSignal?(state: LearnerState, output: ModelOutput, batch: Batch): Tensor;

@@ -1,4 +1,4 @@
-// Turns the experiment's records into the results layout of DESIGN.md (src/io/results.ts) and its
+// Turns the experiment's records into the results layout of docs/architecture.md (src/io/results.ts) and its
 // checkpoints into src/io/checkpoint.ts's, whose write order makes a killed run resumable.
 import { readFileSync } from 'node:fs';
 import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';

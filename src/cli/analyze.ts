@@ -6,7 +6,7 @@ import type { NdArray } from '../io/npy.js';
 const usage = `usage: plab analyze manifolds <results dir> [--dichotomies T] [--gaussians n] [--kappa K]
                                           [--classes P1,P2,...] [--samples M1,M2,...] [--seed S]
 
-Class-manifold geometry (seed 004's glue_analysis) of the saved last-hidden-layer representations
+Class-manifold geometry (Chung, Lee & Sompolinsky 2018; docs/metrics.md) of the saved last-hidden-layer representations
 at the end of every finished task: one manifold per label of each tracked task's snapshot samples.
 Writes task_{t}/manifolds.npz: the fraction of T random dichotomies of the manifolds that are
 linearly separable with the first P classes and M samples of each (default T = 100, five steps of

@@ -1,4 +1,4 @@
-// plab clone: seed 003's cloning mode (train a base, expand it, train both), and `plab clone check`,
+// plab clone: the cloning mode (docs/cloning.md) (train a base, expand it, train both), and `plab clone check`,
 // the forward and backward symmetry checks of a freshly cloned model.
 import { resolve } from 'node:path';
 import { composeConfig, formatHelp } from '../config/index.js';

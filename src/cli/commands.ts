@@ -19,7 +19,7 @@ export const commands: Command[] = [
   { name: 'serve', summary: 'a local dashboard of all runs under results/', run: async (argv) => (await import('./report.js')).serveCommand(argv) },
   {
     name: 'clone',
-    summary: "seed 003's cloning mode: train a base, expand it, train both ('plab clone check' runs the symmetry checks)",
+    summary: "the cloning mode (docs/cloning.md): train a base, expand it, train both ('plab clone check' runs the symmetry checks)",
     run: async (argv) => (await import('./clone.js')).cloneCommand(argv),
   },
   {

@@ -93,7 +93,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
       const finished = checkpoint?.nextTask ?? 0;
       progress.done(`resuming ${runDir}: ${finished} of ${T} tasks finished${finished < T ? `; continuing with task ${finished + 1}` : ''}`);
     }
-    // The offline counterpart of seed 003's Weights & Biases logging: `tensorboard --logdir <run>/tensorboard`.
+    // The offline counterpart of Weights & Biases logging: `tensorboard --logdir <run>/tensorboard`.
     const tensorboard = config.logging.tensorboard ? new TensorBoardWriter(join(runDir, 'tensorboard')) : null;
     let globalStep = experiment.learner.step;
     await experiment.run({

@@ -1,5 +1,5 @@
 // Where an algorithm's runs go: results_dir/{dataset}/{algorithm}/, with the algorithm directory named
-// as in seed 004: the learning rule, then replay, plasticity (shrink and perturb) and the number
+// as in the class-pair benchmark's layout (docs/architecture.md, Results layout): the learning rule, then replay, plasticity (shrink and perturb) and the number
 // of tasks, each only when set. `algorithm` in the config replaces the derived name.
 import { join } from 'node:path';
 import type { ExperimentConfig } from './schema.js';

@@ -1,6 +1,7 @@
 // Validation of a whole config: every key against the schema, then the rules that tie keys together
 // (a task list without repeated classes, NTE only with SGD, …). A resolved config read back from a
 // results directory goes through the same checks as one composed from the command line.
+import { MethodConfigError, validateMethods } from '../cl/methods/validate.js';
 import { ConfigError } from './errors.js';
 import { checkGroup, type GroupSpec } from './group.js';
 import { groups, topKeys, type ExperimentConfig } from './schema.js';
@@ -25,7 +26,7 @@ export function validateConfig(raw: unknown): ExperimentConfig {
 }
 
 function checkRelations(config: ExperimentConfig): void {
-  const { dataset, scenario, model, optimizer, method, training, logging } = config;
+  const { dataset, scenario, model, optimizer, training, logging } = config;
 
   if (dataset.mean && dataset.std && dataset.mean.length !== dataset.std.length) {
     throw new ConfigError(`dataset.mean has ${dataset.mean.length} channels but dataset.std has ${dataset.std.length}; give one value per channel in both`, 'dataset.std');
@@ -60,8 +61,13 @@ function checkRelations(config: ExperimentConfig): void {
     throw new ConfigError('optimizer.nesterov=true needs optimizer.momentum > 0 and optimizer.dampening=0 (as in PyTorch)', 'optimizer.nesterov');
   }
 
-  if (method.nte && optimizer.name !== 'sgd') {
-    throw new ConfigError(`method.nte replaces the optimizer's update and cannot run with optimizer=${optimizer.name}; use optimizer=sgd (its lr is NTE's η)`, 'method.nte');
+  // The methods' own rules (NTE only with plain SGD, loss terms NTE cannot see, ...), written once in
+  // src/cl/methods/validate.ts, run here too, so that a bad combination stops before any data loads.
+  try {
+    validateMethods(config);
+  } catch (error) {
+    if (error instanceof MethodConfigError) throw new ConfigError(error.message, error.keys[0]);
+    throw error;
   }
 
   if (training.mode === 'standard' && scenario.type !== 'joint') {

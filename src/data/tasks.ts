@@ -1,7 +1,7 @@
 // Task tensors: the data of one task for all R members at once, built from a scenario plan when the
 // task starts and released when it ends, so that memory does not grow with the number of tasks.
 //
-// Layouts (seed 004):
+// Layouts (docs/architecture.md):
 //   canonical  images [N, R, ...], labels int64 [N, R]        samples first, easy to slice
 //   batched    images [B_n, B, R, ...], labels [B_n, B, R]     one leading step per optimiser step
 // Members may see different classes in the same task (class pairs), so sample selection is done

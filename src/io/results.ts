@@ -1,4 +1,4 @@
-// The results layout of a run (DESIGN.md, from seed 004):
+// The results layout of a run (docs/architecture.md, Results layout):
 //   results/{dataset}/{algorithm}/{date}_{time}[_{overrides}]/  (src/io/run-folder.ts)
 //     config.yaml  plan.json  summary.json  report/  checkpoint/
 //     task_{t:03d}/  metrics.npz  expert_metrics.npz  representations.npy  binary_labels.npy

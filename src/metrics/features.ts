@@ -5,7 +5,7 @@ import { checkActivations } from './checks.js';
 import { countPositive_ } from './counting.js';
 
 /**
- * Population sparsity (seed 001): the fraction of all activations of the layer, over every input and
+ * Population sparsity (docs/metrics.md): the fraction of all activations of the layer, over every input and
  * unit, that are exactly zero,
  * sparsity = (1/(N H)) Σ_n Σ_h [a_nh = 0].
  * Seed 001 sees it rise task after task in the 84-unit layer of the sequential MLP.

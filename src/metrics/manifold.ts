@@ -1,5 +1,5 @@
 // Class manifolds: the point clouds a layer makes of each class, the input of the manifold capacity
-// and geometry measures (seed 004's planned "glue_analysis"; Chung, Lee & Sompolinsky 2018).
+// and geometry measures (the "GLUE" analysis of Chung, Lee & Sompolinsky 2018; docs/metrics.md).
 //
 // Measures take manifolds as [R, P, M, N]: members, manifolds (classes), samples per manifold,
 // features. classManifolds() builds that layout from saved representations [R, S, N] and their

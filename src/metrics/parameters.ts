@@ -118,7 +118,7 @@ export function histogram(values: Tensor, options: HistogramOptions = {}): Histo
 }
 
 /**
- * Relative update of a parameter between two moments (seed 001's relative updates, per layer and
+ * Relative update of a parameter between two moments (docs/metrics.md, per layer and
  * step): ‖w_after − w_before‖_F / ‖w_before‖_F per member (∞ when w_before is zero and w moved).
  * before, after: [R, ...] of the same shape.
  */

@@ -40,11 +40,11 @@ export interface ProbeOptions {
 export interface ProbeResult {
   /** Test accuracy over the test samples of the probed classes, [R]. */
   accuracy: Tensor;
-  /** Test accuracy per probed class, [R, K]; NaN for a class with no test sample (seed 001's method 3). */
+  /** Test accuracy per probed class, [R, K]; NaN for a class with no test sample (docs/metrics.md). */
   perClassAccuracy: Tensor;
   /** Accuracy on the training samples, [R]. */
   trainAccuracy: Tensor;
-  /** ‖W_k‖_2, the norm of each class's coefficients on the standardised features, [R, K] (seed 001's method 2). */
+  /** ‖W_k‖_2, the norm of each class's coefficients on the standardised features, [R, K] (docs/metrics.md). */
   coefficientNorm: Tensor;
   /** Coefficients on standardised features, [R, K, H], and intercepts, [R, K]. */
   weight: Tensor;
@@ -171,7 +171,7 @@ export function fitProbe(train: ProbeData, test: ProbeData, classes: ClassList, 
 }
 
 /**
- * Forward-transfer probe (seed 001): a probe on classes the network has not been trained on yet
+ * Forward-transfer probe (docs/metrics.md): a probe on classes the network has not been trained on yet
  * (the seed used digits 0 and 9, the last task of Split-MNIST), showing how far features learned for
  * earlier tasks already separate future classes. The same fit as fitProbe, restricted to `unseen`.
  */

@@ -6,7 +6,7 @@ import { checkActivations } from './checks.js';
 import { classPositions, type ClassList, oneHotPositions } from './labels.js';
 
 /**
- * Class saliency norm (seed 001, "method 1"): with m and s the mean and standard deviation (1/n) of
+ * Class saliency norm (docs/metrics.md): with m and s the mean and standard deviation (1/n) of
  * every feature over the samples of the listed classes, and m_k the mean over those of class k,
  * strength_k = ‖ (m_k − m) / (s + 1e-9) ‖_2,
  * with s² formed as E[x²] − m² from sums in the features' precision.

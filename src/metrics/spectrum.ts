@@ -42,7 +42,7 @@ function checkSpectrum(spectrum: Tensor, name: string): void {
 }
 
 /**
- * Effective rank (Roy & Vetterli 2007; seed 003's eff_rank): the exponential of the Shannon entropy
+ * Effective rank (Roy & Vetterli 2007; eff_rank in docs/metrics.md): the exponential of the Shannon entropy
  * of the normalised singular values,
  * p_k = σ_k / Σ_i σ_i,   erank = exp(-Σ_k p_k log p_k)   (0 log 0 = 0; 0 for a zero matrix).
  * spectrum [R, K] → [R].
@@ -59,7 +59,7 @@ export function effectiveRankOfSpectrum(spectrum: Tensor): Tensor {
 }
 
 /**
- * Stable rank (Rudelson & Vershynin 2007; seed 003's stable_rank): ‖A‖_F² / ‖A‖_2² = Σ_k σ_k² / σ_1².
+ * Stable rank (Rudelson & Vershynin 2007; stable_rank in docs/metrics.md): ‖A‖_F² / ‖A‖_2² = Σ_k σ_k² / σ_1².
  * 0 for a zero matrix. spectrum [R, K] → [R].
  */
 export function stableRankOfSpectrum(spectrum: Tensor): Tensor {

@@ -13,7 +13,7 @@ export interface DeadOptions {
 }
 
 /**
- * dead_fraction (seed 003): the fraction of units whose activation is zero, |a| < 1e-7, on more than
+ * dead_fraction (docs/metrics.md; Dohare et al. 2024): the fraction of units whose activation is zero, |a| < 1e-7, on more than
  * `threshold` (95%) of the inputs,
  * dead_fraction = (1/H) Σ_h [ (1/N) Σ_n [|a_nh| < 1e-7] > threshold ].
  */
@@ -64,7 +64,7 @@ export function correlationsOfGram(gram: Tensor, sums: Tensor, squareSums: Tenso
 }
 
 /**
- * dup_fraction (seed 003): the fraction of units whose activations over the inputs correlate above
+ * dup_fraction (docs/metrics.md): the fraction of units whose activations over the inputs correlate above
  * `threshold` (0.95) with those of another unit of the same layer (Pearson correlation, so a unit
  * and its scaled copy are duplicates; both units of such a pair count),
  * dup_fraction = (1/H) Σ_h [ max_{g≠h} corr(a_·h, a_·g) > threshold ].
@@ -94,7 +94,7 @@ export interface SaturationOptions {
 }
 
 /**
- * saturated_frac (seed 003): the fraction of units whose gradient is negligible relative to their
+ * saturated_frac (docs/metrics.md): the fraction of units whose gradient is negligible relative to their
  * typical activation on nearly all inputs. With g_nh = ∂L/∂a_nh (the gradient of the loss at the
  * layer's output, on the same inputs) and m_h = max(mean_n |a_nh|, 1e-12):
  * saturated_frac = (1/H) Σ_h [ (1/N) Σ_n [ |g_nh| / m_h < threshold ] > percentage ],

@@ -1,5 +1,5 @@
-// Per-example Jacobians of any slice of a model, a function x -> y built from modules: seed 000's
-// vmap(jacrev(slice)), through reverse-mode autograd.
+// Per-example Jacobians of any slice of a model, a function x -> y built from modules: the
+// vmap(jacrev(slice)) of the cloning analysis (docs/cloning.md), through reverse-mode autograd.
 //
 // Examples are indexed by the leading `exampleDims` dimensions of x and y (1: [B, ...]; 2: a
 // population's [R, B, ...]); the rest are features. The function must treat examples independently

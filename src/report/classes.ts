@@ -1,5 +1,5 @@
 // Which dataset classes a task holds, for each member. Members may train on different class pairs
-// (seed 004 draws a permutation per member), and binary labels {0, 1} only become class names
+// (class pairs draw a permutation per member), and binary labels {0, 1} only become class names
 // through this mapping. The task's metadata.json is read first, then plan.json.
 import { MissingData, type RunReader } from './run-data.js';
 

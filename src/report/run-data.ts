@@ -1,4 +1,4 @@
-// A results directory (DESIGN.md's layout) opened for reading by figures. Files are read on first
+// A results directory (docs/architecture.md's layout) opened for reading by figures. Files are read on first
 // use and kept; a file that is absent or does not decode is remembered with the reason, so that
 // every figure that needs it can be skipped and the report can list what was missing instead of
 // failing as a whole.

@@ -1,5 +1,5 @@
 // Runs and sweeps under a results root, for the dashboard. A run is a directory with the files of
-// DESIGN.md's layout (config.yaml, plan.json, summary.json or task_* directories); a sweep writes
+// docs/architecture.md's layout (config.yaml, plan.json, summary.json or task_* directories); a sweep writes
 // one run per job under a common directory (results/{dataset}/{algorithm}/{job}), so runs that
 // share a parent directory are listed together as a sweep.
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // TensorBoard event files of scalars, written during a run so that `tensorboard --logdir results/`
-// shows its curves live: the offline counterpart of seed 003's Weights & Biases logging.
+// shows its curves live: the offline counterpart of Weights & Biases logging.
 //
 // A file is a sequence of TFRecords (tensorflow/core/lib/io/record_writer.cc):
 //   uint64 length (little-endian) | uint32 masked_crc32c(length) | data | uint32 masked_crc32c(data)

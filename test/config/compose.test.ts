@@ -153,6 +153,10 @@ test('relations between keys are checked', () => {
   assert.match(configError(() => composeConfig(['scenario.tasks=[[1,2],[2,3]]'])), /class 2 appears in task 0 and again in task 1/);
   assert.match(configError(() => composeConfig(['+method.nte={}'])), /method\.nte .* cannot run with optimizer=adam; use optimizer=sgd/);
   assert.equal(composeConfig(['optimizer=sgd', '+method.nte={}']).method.nte?.inv_temperature, 1);
+  // The methods' own rules run at composition, before any data loads, each naming its key.
+  assert.match(configError(() => composeConfig(['optimizer=sgd', 'optimizer.momentum=0.9', '+method.nte={}'])), /optimizer\.momentum=0\.9 would be ignored/);
+  assert.match(configError(() => composeConfig(['optimizer=sgd', '+method.nte={}', 'method.nte.prune_rate=0.01'])), /prune_rate applies only to learning by pruning/);
+  assert.equal(composeConfig(['optimizer=sgd', '+method.nte={}', 'method.nte.prune_only=true', 'method.nte.prune_rate=0.01']).method.nte?.prune_rate, 0.01);
   assert.match(configError(() => composeConfig(['optimizer=sgd', 'optimizer.nesterov=true'])), /nesterov=true needs optimizer\.momentum > 0/);
   assert.match(configError(() => composeConfig(['model=vit', 'model.heads=3'])), /model\.dim=128 is not a multiple of model\.heads=3/);
   assert.match(configError(() => composeConfig(['training=standard'])), /training=standard trains a single task; use it with scenario=joint/);

@@ -16,8 +16,8 @@ export interface MethodSection {
     expansion: 'origin' | 'init';
     zero_noise: number;
     prune_only: boolean;
-    /** prune_only: fraction of each parameter's remaining components removed per step. */
-    prune_rate?: number;
+    /** prune_only: fraction of each parameter's remaining components removed per step; null or absent: DEFAULT_PRUNE_RATE. */
+    prune_rate?: number | null;
   };
   replay?: { buffer_size: number; policy: 'reservoir' | 'class_balanced'; batch_ratio: number };
   shrink_perturb?: { shrink: number; noise: number; every: 'step' | 'task'; form: 'ash_adams' | 'dohare' };

@@ -12,7 +12,7 @@ import { keep, noGrad, ops, scope, type Tensor } from '../../tensor/index.js';
 import type { LearnerState, Method, TaskBoundary } from '../method.js';
 import { forEachBatch } from './batches.js';
 import { exampleLosses, memberTargets } from './learner-access.js';
-import { inMode } from './parameters.js';
+import { inMode } from '../../nn/mode.js';
 import { perExampleGradients, powerSum } from './per-example-gradients.js';
 import { ownEntries } from './state.js';
 

@@ -1,5 +1,5 @@
 // Feedback alignment (Lillicrap, Cownden, Tweed & Akerman 2016, "Random synaptic feedback weights
-// support error backpropagation for deep learning", Nature Communications 7:13276): seed 004's 'Bio'
+// support error backpropagation for deep learning", Nature Communications 7:13276): the 'Bio'
 // rule. The error travels down through fixed random matrices B instead of the transposed forward
 // weights, so no layer needs to know another's weights: δ_{l−1} = (δ_l B_l) ⊙ f'(a_{l−1}), while each
 // weight still changes by its local δ_l x_{l−1}ᵀ. The forward weights come to align with Bᵀ, which is

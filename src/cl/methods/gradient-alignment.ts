@@ -1,4 +1,4 @@
-// Gradient alignment (seed 002, "gradient alignment is the problem"): the tangent-ensemble update
+// Gradient alignment (Benjamin, Pehle & Daruwalla 2024: "gradient alignment is the problem"): the tangent-ensemble update
 // assumes each parameter's tangent stays what it was at the expansion point, so its gradients
 // should stay aligned with the gradients at initialisation. This measures how far they drift: the
 // cosine between the loss gradient at the current weights and at the initial weights, on the same

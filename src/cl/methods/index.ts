@@ -45,7 +45,7 @@ export interface PopulationMethods {
    * false: only the methods that are the learning algorithm itself, the rule's error signal (RL's
    * reward, Bio's feedback matrices) and an update that replaces the optimizer's (NTE, learning by
    * pruning; optimizer.lr is then NTE's η). A baseline population (expert, joint) trains with these
-   * alone: seed 004's experts learn by the same algorithm as the learner, without its remedies.
+   * alone: the experts learn by the same algorithm as the learner, without its remedies.
    */
   remedies?: boolean;
 }

@@ -1,4 +1,4 @@
-// The Neural Tangent Ensemble update (seed 002; Benjamin, Pehle & Daruwalla 2024). Each parameter
+// The Neural Tangent Ensemble update (Benjamin, Pehle & Daruwalla 2024; docs/methods.md). Each parameter
 // is an expert (its tangent, see tangent-expansion.ts) whose ensemble weight is Δ_i. A Bayesian
 // posterior update multiplies each weight by the expert's likelihood of every example,
 //   |Δ_i| ← |Δ_i| · Π_b (1 − β · sign(Δ_i) · g_{b,i})^η,

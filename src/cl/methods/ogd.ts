@@ -3,7 +3,7 @@
 // along them, so that a step (to first order) leaves the past tasks alone.
 //
 // Two ways of choosing the directions:
-// - average_gradient (seed 001): the loss gradient averaged over the task's training batches, one
+// - average_gradient (docs/methods.md): the loss gradient averaged over the task's training batches, one
 //   direction per task;
 // - gtl (Farajtabar et al. 2020, "ground truth logit"): the gradient of the correct class's logit
 //   for `memory` stored training examples of the task, one direction per example.
@@ -15,7 +15,8 @@ import { collectExamples, forEachBatch } from './batches.js';
 import { GradientBasis } from './gradient-basis.js';
 import { batchLoss, memberTargets } from './learner-access.js';
 import { ownEntries } from './state.js';
-import { flatGradients, inMode, keepingBuffers, writeFlatGradients } from './parameters.js';
+import { inMode } from '../../nn/mode.js';
+import { flatGradients, keepingBuffers, writeFlatGradients } from './parameters.js';
 import { perExampleGradients } from './per-example-gradients.js';
 
 export type OgdVariant = 'average_gradient' | 'gtl';

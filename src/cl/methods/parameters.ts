@@ -73,18 +73,6 @@ export function keepingBuffers<T>(module: Module, body: () => T): T {
   }
 }
 
-/** Runs `body` in eval or train mode and restores each module's previous mode. */
-export function inMode<T>(module: Module, training: boolean, body: () => T): T {
-  const modules = module.namedModules().map(([, child]) => child);
-  const previous = modules.map((child) => child.training);
-  for (const child of modules) child.training = training;
-  try {
-    return body();
-  } finally {
-    modules.forEach((child, index) => (child.training = previous[index]));
-  }
-}
-
 /** Flags [R] as a 0/1 tensor shaped [R, 1, ..., 1] to broadcast over `like` [R, ...]. */
 export function memberMask(flags: readonly boolean[], like: Tensor): Tensor {
   const shape = [flags.length, ...new Array<number>(Math.max(like.ndim - 1, 0)).fill(1)];

@@ -1,4 +1,4 @@
-// Learning by pruning alone (seed 002's pruning demonstration): in the tangent-ensemble view, the
+// Learning by pruning alone (the pruning demonstration of Benjamin, Pehle & Daruwalla 2024): in the tangent-ensemble view, the
 // only change allowed is removing components, i.e. setting Δ_i to 0 (w_i back to w0_i). At each
 // step the components that most oppose the loss gradient's descent are removed: those with the
 // highest score sign(Δ_i)·g_i among the remaining ones, a fraction prune_rate of each parameter's

@@ -1,4 +1,4 @@
-// Loss terms on the weights and on the hidden activations (seed 001).
+// Loss terms on the weights and on the hidden activations (docs/methods.md, Regularisers).
 import type { ModelOutput } from '../../nn/models/model.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { LearnerState, Method } from '../method.js';
@@ -23,7 +23,7 @@ export class WeightDecay implements Method {
 }
 
 /**
- * Sparse activations (seed 001): λ·Σ_layers mean|h| per member, the mean over the batch and the
+ * Sparse activations (docs/methods.md, Regularisers): λ·Σ_layers mean|h| per member, the mean over the batch and the
  * layer's units, summed over members. Convolutional layers report one unit per channel (its spatial
  * mean), so for them the term is λ·mean|spatial mean of h|, which equals mean|h| after a ReLU.
  */

@@ -1,5 +1,5 @@
 // REINFORCE with a baseline (Williams 1992, "Simple statistical gradient-following algorithms for
-// connectionist reinforcement learning", Machine Learning 8:229–256): seed 004's 'RL' rule. Each
+// connectionist reinforcement learning", Machine Learning 8:229–256): the 'RL' rule. Each
 // member treats classification as a one-step bandit: it samples a label a ~ softmax(logits), gets
 // reward 1 when a is the target and 0 otherwise, and never sees the target itself. Its learning
 // signal is −mean_b (r_b − b̄)·log p(a_b | x_b), whose gradient is an unbiased estimate of −∇E[r];

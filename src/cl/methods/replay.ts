@@ -1,4 +1,4 @@
-// Experience replay from one buffer shared by the whole population (seed 004's central buffer).
+// Experience replay from one buffer shared by the whole population (a central buffer, docs/methods.md).
 //
 // Members train on different classes, so a stored example is only meaningful to the member that
 // saw it, with that member's label. The buffer is therefore one set of tensors in the task tensors'

@@ -29,7 +29,7 @@ export function validateMethods(config: MethodsConfig): void {
   if (nte) {
     const what = nte.prune_only ? 'method.nte with prune_only=true (learning by pruning)' : 'method.nte';
     if (optimizer.name !== 'sgd') {
-      problem('method.nte', `${what} replaces the optimizer's update (η is optimizer=sgd's lr), so it cannot run with optimizer=${optimizer.name}; choose optimizer=sgd`);
+      problem('method.nte', `${what} replaces the optimizer's update (η is optimizer=sgd's lr), so it cannot run with optimizer=${optimizer.name}; use optimizer=sgd`);
     } else {
       if (optimizer.momentum) problem('optimizer.momentum', `${what} replaces the optimizer's update, so optimizer.momentum=${optimizer.momentum} would be ignored; set optimizer.momentum=0`);
       if (optimizer.weight_decay) problem('optimizer.weight_decay', `${what} replaces the optimizer's update, so optimizer.weight_decay=${optimizer.weight_decay} would be ignored; set optimizer.weight_decay=0`);
@@ -48,7 +48,7 @@ export function validateMethods(config: MethodsConfig): void {
         problem(`method.${key}`, `${what} keeps each weight's sign and magnitude as its own state; method.${key} rewrites weights behind it (flipping signs). Remove one of them`);
       }
     }
-    if (nte.prune_rate !== undefined && !nte.prune_only) problem('method.nte.prune_rate', 'method.nte.prune_rate applies only to learning by pruning; set method.nte.prune_only=true or remove prune_rate');
+    if (nte.prune_rate != null && !nte.prune_only) problem('method.nte.prune_rate', 'method.nte.prune_rate applies only to learning by pruning; set method.nte.prune_only=true or remove prune_rate');
   }
   if (method.rule === 'RL' && nte) {
     problem('method.rule', `method.rule=RL trains on reward alone, but method.nte updates from each example's cross-entropy gradient, which needs the target; use method.rule=SL or remove method.nte`);

@@ -1,5 +1,5 @@
 // The dataset group: where images and labels come from. `format` picks the reader of the dataset
-// registry (src/data/registry.ts); `name` names the results directory, so seed 004's ImageNet-28-gray
+// registry (src/data/registry.ts); `name` names the results directory, so ImageNet at 28x28 in gray
 // is `format: npz` with `name: imagenet_28_gray`.
 import { group } from '../group.js';
 import { bool, choice, float, floats, int, nullable, string } from '../spec.js';

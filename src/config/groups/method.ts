@@ -1,7 +1,8 @@
 // The method group: the learning rule plus optional remedies for forgetting and loss of plasticity.
-// Remedies combine (seed 001 runs OGD with an L1 penalty), so each is an optional key or section
+// Remedies combine (OGD with an L1 penalty is a studied pair, docs/methods.md), so each is an optional key or section
 // added on the command line, e.g. `+method.l1=1.0` or `+method.ewc.lambda=1000`; a section added
 // through one of its keys starts from the defaults below.
+import { DEFAULT_PRUNE_RATE } from '../../cl/methods/config.js';
 import { group } from '../group.js';
 import { bool, choice, float, int, nullable, optional, section } from '../spec.js';
 
@@ -13,14 +14,14 @@ export const method = group({
     rule: choice(['SL', 'RL', 'Bio'] as const, {
       help: 'error signal: SL supervised backprop, RL reward only (REINFORCE with a baseline), Bio feedback alignment (fixed random feedback weights); names the algorithm directory',
     }),
-    l2: optional(float({ min: 0, default: 0.01, help: 'λ of the loss term λ/2·‖θ‖² (seed 001\'s weight decay)' })),
-    l1: optional(float({ min: 0, default: 1.0, help: 'λ of the loss term λ·Σ mean|h| over hidden activations (seed 001\'s sparsity penalty)' })),
+    l2: optional(float({ min: 0, default: 0.01, help: 'λ of the loss term λ/2·‖θ‖² (docs/methods.md, Regularisers)' })),
+    l1: optional(float({ min: 0, default: 1.0, help: 'λ of the loss term λ·Σ mean|h| over hidden activations (sparsity penalty, docs/methods.md, Regularisers)' })),
     ogd: optional(
       section(
         {
           variant: choice(['average_gradient', 'gtl'] as const, {
             default: 'average_gradient',
-            help: 'average_gradient: one mean loss gradient per task (seed 001); gtl: ground-truth-logit gradients of stored examples (Farajtabar et al. 2020)',
+            help: 'average_gradient: one mean loss gradient per task (docs/methods.md); gtl: ground-truth-logit gradients of stored examples (Farajtabar et al. 2020)',
           }),
           memory: int({ min: 1, default: 200, help: 'gtl: examples stored per task' }),
           eps: float({ above: 0, default: 1e-8, help: 'a new direction shorter than this after Gram-Schmidt is not stored' }),
@@ -37,9 +38,10 @@ export const method = group({
           gradients: choice(['current', 'init'] as const, { default: 'current', help: 'take per-example gradients at the current weights or at the initialisation' }),
           expansion: choice(['origin', 'init'] as const, { default: 'origin', help: 'expansion point w0: the origin (Δ = w) or the initial weights' }),
           zero_noise: float({ min: 0, default: 1e-6, help: 'scale of the noise that seeds parameters that are exactly zero' }),
-          prune_only: bool({ default: false, help: 'learn only by removing weights (seed 002)' }),
+          prune_only: bool({ default: false, help: 'learn only by removing weights (Benjamin et al. 2024, docs/methods.md)' }),
+          prune_rate: nullable(float({ above: 0, below: 1, help: `with prune_only: the fraction of each parameter's remaining components removed per step; null = ${DEFAULT_PRUNE_RATE}` }), { default: null }),
         },
-        { help: 'Neural Tangent Ensemble update (seed 002); replaces the optimizer step and uses optimizer=sgd\'s lr as η' },
+        { help: 'Neural Tangent Ensemble update (Benjamin, Pehle & Daruwalla 2024); replaces the optimizer step and uses optimizer=sgd\'s lr as η' },
       ),
     ),
     replay: optional(

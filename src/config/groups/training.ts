@@ -1,6 +1,6 @@
 // The training group: the loop around the model. continual trains tasks in sequence; standard is
-// joint training on a single task (seed 003); cloning trains a base network, expands it by
-// duplicating its units and trains both (seed 003).
+// joint training on a single task; cloning trains a base network, expands it by
+// duplicating its units and trains both (docs/cloning.md).
 import { group } from '../group.js';
 import { bool, choice, float, int } from '../spec.js';
 
@@ -8,11 +8,11 @@ import { bool, choice, float, int } from '../spec.js';
 const taskLoop = {
   epochs_per_task: int({ min: 1, help: 'epochs on each task when stopping is epochs' }),
   stopping: choice(['epochs', 'accuracy'] as const, {
-    help: 'epochs: train epochs_per_task epochs; accuracy: train until training accuracy reaches target_accuracy (seed 001), at most max_epochs',
+    help: 'epochs: train epochs_per_task epochs; accuracy: train until training accuracy reaches target_accuracy, at most max_epochs',
   }),
   target_accuracy: float({ above: 0, max: 1, help: 'stopping: accuracy — the training accuracy that ends a task' }),
   max_epochs: int({ min: 1, help: 'stopping: accuracy — the cap on epochs per task' }),
-  expert_baseline: bool({ help: 'also train a fresh population on each task alone, on the same batches (seed 004)' }),
+  expert_baseline: bool({ help: 'also train a fresh population on each task alone, on the same batches (docs/architecture.md)' }),
   joint_baseline: bool({ help: 'also train a population on all tasks at once: the upper bound' }),
 } as const;
 

@@ -1,5 +1,5 @@
 // Image and label arrays saved with NumPy: one .npz archive, or a folder of .npy files (what
-// prepareImageFolder writes, and how seed 004's ImageNet 28x28 gray arrives). Arrays are found by
+// prepareImageFolder writes, and how ImageNet at 28x28 in gray arrives). Arrays are found by
 // name: train_images/train_labels/test_images/test_labels, or Keras' x_train/y_train/x_test/y_test.
 // Images are [N, C, H, W] or [N, H, W] (one channel), or [N, H, W, C] with channelsLast; labels are
 // integers. Class names come from the option, from a classes.json beside the arrays, or are the

@@ -1,4 +1,4 @@
-// Class-pair scenarios (seed 004): every task is a binary problem between two classes, C_A (label 0)
+// Class-pair scenarios (docs/architecture.md): every task is a binary problem between two classes, C_A (label 0)
 // and C_B (label 1), and every member draws its own pairs, so that results average over how similar
 // the paired classes happen to be. Without replacement a member's permutation of all classes is cut
 // into consecutive pairs, so no class appears in two of its tasks and there are at most

@@ -1,4 +1,4 @@
-// The convolutional network of seed 004: convolutional blocks (Conv2d -> [BatchNorm2d] ->
+// The convolutional network of the class-pair benchmark (docs/architecture.md): convolutional blocks (Conv2d -> [BatchNorm2d] ->
 // activation -> [pool]) followed by fully connected layers, three and two by default.
 import type { Tensor } from '../../tensor/index.js';
 import { Activation, type ActivationName } from '../activation.js';

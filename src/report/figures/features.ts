@@ -1,5 +1,5 @@
-// Feature-activation heatmaps (seed 001): hidden units (columns) for test samples grouped by class
-// (rows), at the end of each task. Units that never fire show as dark columns; seed 001 watched
+// Feature-activation heatmaps (docs/metrics.md): hidden units (columns) for test samples grouped by class
+// (rows), at the end of each task. Units that never fire show as dark columns; the MNIST MLP study watched
 // their number grow from task to task.
 import { type Figure, type FigureContext, topLevel } from '../figure.js';
 import { heatmapLayers } from '../heatmap.js';

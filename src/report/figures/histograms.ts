@@ -1,4 +1,4 @@
-// Weight and bias histograms per task (seed 001): the distribution of every layer's weights and
+// Weight and bias histograms per task: the distribution of every layer's weights and
 // biases at the end of each task, pooled over members. Seed 001 read the negative drift of the
 // biases from these, the network switching old units off.
 import { finiteRange, histogram } from '../arrays.js';

@@ -1,4 +1,4 @@
-// Per-class probability curves (seed 001's "probs" figures): the mean softmax probability the
+// Per-class probability curves (docs/metrics.md): the mean softmax probability the
 // network gives each class during a task. A network that forgets puts nearly all probability on
 // the classes of the current task, even for samples of old ones.
 import { acrossMembers, type Grid } from '../arrays.js';

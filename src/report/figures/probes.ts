@@ -1,4 +1,4 @@
-// Per-class linear-probe accuracy over tasks (seed 001's representation-strength tables): how well
+// Per-class linear-probe accuracy over tasks (representation-strength tables, docs/metrics.md): how well
 // a linear classifier on the frozen features still separates each class after each task, next to
 // the network's own accuracy on the tasks seen so far.
 import { acrossMembers } from '../arrays.js';
