@@ -107,3 +107,31 @@ test('each probability panel plots class_probability on the samples of its task'
     });
   }
 });
+
+test('a saved per-unit gradient map is drawn as one line per member over the units, values as saved', async () => {
+  const saved = smallRun(join(dir, 'saved'), { savedUpdateMetrics: true });
+  const all = (await buildFigures(new RunReader(saved), { latentMethod: 'pca' })).figures;
+  const figure = find(all, 'gradients_task_001');
+  const arrays = readNpz(join(saved, 'task_001', 'metrics.npz'));
+  const keys = [...arrays.keys()].filter((k) => k.startsWith('gradient_map/'));
+  assert.ok(keys.length > 0);
+  assert.deepEqual([...(figure.arrays ?? [])].sort(), keys.sort());
+  const panels = (figure.spec as unknown as { vconcat: { title: string; mark: { type: string }; data: { values: { unit: number; value: number; member: string }[] } }[] }).vconcat;
+  for (const key of keys) {
+    const panel = panels.find((p) => p.title === key.slice('gradient_map/'.length))!;
+    assert.equal(panel.mark.type, 'line');
+    const grid = arrays.get(key)!;
+    const [L, R, H] = grid.shape;
+    assert.equal(panel.data.values.length, R * H, `${key}: every member's every unit`);
+    for (const { unit, value, member } of panel.data.values) {
+      const r = Number(member.replace('member ', ''));
+      assert.ok(Math.abs(value - Number(grid.data[((L - 1) * R + r) * H + unit])) < 1e-5, `${key} member ${r} unit ${unit}`);
+    }
+  }
+});
+
+test('histograms title their axes', async () => {
+  const histogram = find(await figures, 'weight_histograms').spec as unknown as { spec: { encoding: { x: { title: string }; y: { title: string } } } };
+  assert.equal(histogram.spec.encoding.x.title, 'weight value');
+  assert.equal(histogram.spec.encoding.y.title, 'count');
+});
