@@ -9,6 +9,7 @@ import { ResultsWriter } from '../cl/results-writer.js';
 import { startRun, writeSummary } from '../io/results.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { formatSummary, summarize } from '../cl/summary.js';
+import { taskLabel, taskTag } from '../cl/task-label.js';
 import { TensorBoardWriter } from '../report/index.js';
 import { ProgressBar } from './progress.js';
 
@@ -80,7 +81,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
         globalStep += 1;
         if (tensorboard && globalStep % 10 === 0) tensorboard.scalars({ 'train/loss': event.loss, 'train/accuracy': event.accuracy }, globalStep);
         progress.update({
-          label: `task ${event.task + 1}/${event.numTasks} epoch ${event.epoch + 1}`,
+          label: `${taskLabel(event.task, prepared.source.taskClasses[event.task])} (of ${event.numTasks}) epoch ${event.epoch + 1}`,
           done: event.step,
           total: event.stepsInTask,
           detail: `loss ${event.loss.toFixed(4)} acc ${event.accuracy.toFixed(3)}`,
@@ -88,14 +89,14 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
       },
       onTaskEnd: (record, makeCheckpoint) => {
         tensorboard?.scalars(
-          Object.fromEntries(record.accuracyAfter[0].map((_, task) => [`accuracy/task_${task}`, record.accuracyAfter.reduce((sum, row) => sum + row[task], 0) / record.accuracyAfter.length])),
+          Object.fromEntries(record.accuracyAfter[0].map((_, task) => [`accuracy/${taskTag(task)}`, record.accuracyAfter.reduce((sum, row) => sum + row[task], 0) / record.accuracyAfter.length])),
           experiment.learner.step,
         );
         writer.writeTask(record, { classes: prepared.source.taskClasses[record.task], seeds: prepared.settings.seeds, stopped_members: [...experiment.learner.stopReasons] });
         writer.writeCheckpoint(makeCheckpoint);
         const seen = record.accuracyAfter.map((row) => row.slice(0, record.task + 1).reduce((a, b) => a + b, 0) / (record.task + 1));
         progress.done(
-          `task ${record.task + 1}/${T} done in ${record.seconds.toFixed(1)} s (${Math.round(record.samplesPerSecond)} samples/s): accuracy on seen tasks ${(seen.reduce((a, b) => a + b, 0) / seen.length).toFixed(3)}`,
+          `${taskLabel(record.task, prepared.source.taskClasses[record.task])} (of ${T}) done in ${record.seconds.toFixed(1)} s (${Math.round(record.samplesPerSecond)} samples/s): accuracy on seen tasks ${(seen.reduce((a, b) => a + b, 0) / seen.length).toFixed(3)}`,
         );
       },
     });
@@ -117,7 +118,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
     writeSummary(runDir, summary);
     const wall = (performance.now() - started) / 1000;
     if (!options.quiet) {
-      console.log(formatSummary(summary));
+      console.log(formatSummary(summary, prepared.source.taskClasses));
       console.log(`\nwall time ${wall.toFixed(1)} s; learner training ${Math.round(summary.samples_per_second)} samples/s (all members)`);
       console.log(`results: ${resolve(runDir)}`);
     }
