@@ -11,9 +11,9 @@ say() { [ "${PLAB_QUIET:-0}" = 1 ] || echo "plab setup: $*" >&2; }
 
 debian_packages=(libtorch-dev libopenblas-dev dataset-fashion-mnist cmake ninja-build g++ python3)
 [ "${PLAB_WITH_REFERENCE:-0}" = 1 ] && debian_packages+=(python3-torch python3-numpy)
-# The tests drive a real browser through the report and the dashboard, and check that NumPy reads
-# the result files.
-[ "${PLAB_FOR_TESTS:-0}" = 1 ] && debian_packages+=(chromium python3-numpy)
+# The tests drive a real browser through the report and the dashboard, check that NumPy reads the
+# result files, and compare the engine with PyTorch computed on this machine.
+[ "${PLAB_FOR_TESTS:-0}" = 1 ] && debian_packages+=(chromium python3-numpy python3-torch)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

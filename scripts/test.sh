@@ -9,6 +9,11 @@ PLAB_QUIET=1 PLAB_FOR_TESTS=1 bash scripts/setup.sh
 # fixtures were made with it capped at AVX2 (tools/reference_environment.py): the same cap here
 # makes the comparisons hold on AVX-512 machines too.
 export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX2}"
+# Bit-exact comparisons with PyTorch hold only against numbers computed on this CPU with these
+# libraries (OpenBLAS picks its kernels by CPU): python3-torch computes them here once, into a
+# cache keyed by both (tools/machine-fixtures.sh).
+PLAB_MACHINE_FIXTURES="$(bash tools/machine-fixtures.sh)"
+export PLAB_MACHINE_FIXTURES
 shopt -s globstar nullglob
 files=("$@")
 [ "${#files[@]}" -gt 0 ] || files=(test/**/*.test.ts)

@@ -3,7 +3,8 @@
 
 Run with Debian's python3-torch (the same libtorch the addon links):
     /usr/bin/python3 tools/make_engine_fixtures.py
-Writes test/fixtures/engine/{mlp,cnn,optimizer_variants,schedules}.json.
+Writes test/fixtures/engine/{mlp,cnn,optimizer_variants,schedules}.json, or into PLAB_FIXTURE_DIR
+when set (tools/machine-fixtures.sh builds this machine's own copy there).
 
 Arrays are stored as base64 of their little-endian float32 bytes, so the TypeScript side reads the
 exact values. Large tensors (the MLP's weights) are stored as a digest: a strided sample of the
@@ -27,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, 'test', 'fixtures', 'engine')
+OUT = os.environ.get('PLAB_FIXTURE_DIR') or os.path.join(ROOT, 'test', 'fixtures', 'engine')
 DATA_SEED = 1234
 BATCH = 16
 STEPS = 100

@@ -9,6 +9,7 @@
 
 #include <ATen/Parallel.h>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <ATen/Version.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/csrc/api/include/torch/version.h>
@@ -81,6 +82,18 @@ Napi::Value build_info(const Napi::CallbackInfo& info) {
   result.Set("torchVersion", TORCH_VERSION);
   result.Set("config", at::show_config());
   result.Set("parallel", at::get_parallel_info());
+  // OpenBLAS is loaded by libtorch (Debian: as libblas.so.3), not linked here: ask the copy already
+  // in the process for its version, where there is one.
+  using BlasConfig = char* (*)();
+  BlasConfig blas_config = nullptr;
+  for (const char* library : {"libblas.so.3", "libopenblas.so.0"}) {
+    if (void* handle = dlopen(library, RTLD_LAZY | RTLD_NOLOAD)) {
+      blas_config = reinterpret_cast<BlasConfig>(dlsym(handle, "openblas_get_config"));
+      dlclose(handle);
+      if (blas_config != nullptr) break;
+    }
+  }
+  result.Set("blas", blas_config != nullptr ? Napi::Value(Napi::String::New(info.Env(), blas_config())) : info.Env().Null());
   return result;
 }
 

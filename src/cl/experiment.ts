@@ -2,7 +2,7 @@
 // expert (fresh each task, same batches) and joint (all tasks at once) baselines, dense logs
 // flushed at each task boundary, and a checkpoint after each task so that a killed run resumes.
 import type { Model } from '../nn/models/model.js';
-import { Generator, getRngState, keep, scope, setRngState, settle, type Tensor } from '../tensor/index.js';
+import { Generator, getRngState, keep, manualSeed, scope, setRngState, settle, type Tensor } from '../tensor/index.js';
 import { EpochBatches } from './batches.js';
 import { evaluate } from './evaluate.js';
 import { Learner } from './learner.js';
@@ -88,6 +88,9 @@ export class Experiment {
     private readonly settings: ExperimentSettings,
     private readonly source: TaskSource,
   ) {
+    // Dropout draws from libtorch's default generator, which is otherwise seeded at random per
+    // process; its state is part of the checkpoint, so a resumed run continues the same stream.
+    manualSeed(settings.seed);
     this.model = settings.buildModel(settings.seeds.map((seed) => new Generator(seed)));
     this.learner = new Learner(this.model, settings.buildOptimizer(this.model), settings.buildMethods(), settings.nanPolicy);
     // Data order has its own stream per member, apart from initialisation.

@@ -112,6 +112,7 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
   const settings: ExperimentSettings = {
     members,
     seeds,
+    seed: config.seed,
     batchSize: training.batch_size,
     stopping: stoppingRule(config),
     logFrequency: logging.log_frequency,

@@ -12,6 +12,8 @@ export interface ExperimentSettings {
   members: number;
   /** One seed per member: member r's initialisation and data order come from seeds[r]. */
   seeds: number[];
+  /** The run's seed: libtorch's default generator, which dropout draws from, starts from it. */
+  seed: number;
   batchSize: number;
   stopping: StoppingRule;
   /** Steps between log points. */

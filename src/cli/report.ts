@@ -1,16 +1,16 @@
 // plab report and plab serve: figures from saved results, and the local dashboard.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { resolveRunFolder } from '../io/run-folder.js';
 import { startServer, writeReport } from '../report/index.js';
 
 export async function reportCommand(argv: string[]): Promise<number> {
   const [runDir] = argv;
   if (!runDir || runDir === '--help') {
-    console.log('usage: plab report <results dir>\n\nWrites <results dir>/report/: PNG and SVG figures and index.html, from the saved arrays.');
+    console.log('usage: plab report <run folder>\n\nWrites <run folder>/report/: PNG and SVG figures and index.html, from the saved arrays. An algorithm\nfolder (results/mnist/SL) means its latest run.');
     return runDir ? 0 : 1;
   }
-  if (!existsSync(runDir)) throw new Error(`plab report: ${runDir} does not exist; give a run directory such as results/mnist/SL`);
-  const result = await writeReport(runDir);
+  const result = await writeReport(resolveRunFolder(runDir, 'plab report'));
   console.log(`${result.figures.length} figure files in ${result.seconds.toFixed(1)} s`);
   if (result.missing.length) console.log(`missing or unreadable (those figures were skipped):\n${result.missing.map((line) => `  ${line}`).join('\n')}`);
   console.log(`report: ${resolve(result.index)}`);

@@ -1,6 +1,6 @@
 // plab run: one experiment (or a sweep of them) from config groups and overrides.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { composeConfig, configToYaml, expandSweep, formatHelp, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
 import { Experiment } from '../cl/experiment.js';
@@ -8,6 +8,10 @@ import { prepareExperiment } from '../cl/from-config.js';
 import { ResultsWriter } from '../cl/results-writer.js';
 import { startRun, writeSummary } from '../io/results.js';
 import { writeJsonAtomic } from '../io/atomic.js';
+import { newRunFolder, pointLatest, resolveRunFolder } from '../io/run-folder.js';
+import { acquireRunLock } from '../io/run-lock.js';
+import { removeTemporaryFilesBelow } from '../io/results.js';
+import { recordEnd, recordStart } from '../cl/provenance.js';
 import { formatSummary, summarize } from '../cl/summary.js';
 import { taskLabel, taskTag } from '../cl/task-label.js';
 import { TensorBoardWriter } from '../report/index.js';
@@ -19,7 +23,7 @@ interface RunArguments {
   sweep: boolean;
   /** Sweep runs at a time, each in its own process. */
   jobs: number;
-  /** Where the run writes (a sweep gives each job its own); default results/{dataset}/{algorithm}. */
+  /** Where the run writes (run_dir=DIR or --run-dir DIR); default a new results/{dataset}/{algorithm}/{date}_{time}[_{overrides}]. */
   runDir: string | null;
   quiet: boolean;
   help: boolean;
@@ -32,15 +36,15 @@ function parseArguments(argv: string[]): RunArguments {
     if (arg === '--help' || arg === '-h') parsed.help = true;
     else if (arg === '--resume') {
       parsed.resume = argv[i + 1] ?? null;
-      if (!parsed.resume) throw new Error('--resume needs the results directory of the run, e.g. --resume results/mnist/SL');
+      if (!parsed.resume) throw new Error('--resume needs the results directory of the run, e.g. --resume results/mnist/SL (its latest run)');
       i += 1;
     } else if (arg === '-m' || arg === '--multirun') parsed.sweep = true;
     else if (arg === '-j' || arg === '--jobs') {
       parsed.jobs = Number(argv[++i]);
       if (!Number.isInteger(parsed.jobs) || parsed.jobs < 1) throw new Error(`${arg} needs a whole number of runs at a time, e.g. -j 2`);
-    } else if (arg === '--run-dir') {
-      parsed.runDir = argv[++i] ?? null;
-      if (!parsed.runDir) throw new Error('--run-dir needs a directory');
+    } else if (arg === '--run-dir' || arg.startsWith('run_dir=')) {
+      parsed.runDir = arg === '--run-dir' ? (argv[++i] ?? null) : arg.slice('run_dir='.length);
+      if (!parsed.runDir) throw new Error(`${arg === '--run-dir' ? '--run-dir' : 'run_dir='} needs a directory, e.g. run_dir=results/mine`);
     }
     else if (arg === '--quiet' || arg === '-q') parsed.quiet = true;
     else if (arg.startsWith('-')) throw new Error(`unknown option '${arg}' for 'plab run'; options: --resume DIR, -m (sweep), -j N, --run-dir DIR, --quiet, --help`);
@@ -49,22 +53,30 @@ function parseArguments(argv: string[]): RunArguments {
   return parsed;
 }
 
-export const runHelp = `usage: plab run [overrides...] [--resume DIR] [-m] [--quiet]
+export const runHelp = `usage: plab run [overrides...] [run_dir=DIR] [--resume DIR] [-m] [-j N] [--quiet]
 
 Runs a continual-learning experiment. Overrides follow Hydra: 'model=cnn' picks a group option,
-'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one. With -m, comma lists become a sweep:
-'plab run -m optimizer.lr=0.1,0.01 seed=0,1' runs four experiments, -j N of them at a time
-(default 1: on two cores one run at a time is fastest), each in results/{dataset}/{algorithm}/{job}.
---resume DIR continues an interrupted run from its last finished task.`;
+'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one. Each run writes a folder of its own,
+results/{dataset}/{algorithm}/{date}_{time}[_{overrides}], and {algorithm}/latest points at the
+newest; run_dir=DIR (or --run-dir DIR) pins the folder instead, and continues the run there if it
+was interrupted. With -m, comma lists become a sweep: 'plab run -m optimizer.lr=0.1,0.01 seed=0,1'
+runs four experiments, -j N of them at a time (default 1: on two cores one run at a time is
+fastest), in one sweep folder with a sub-folder per job named by its overrides.
+--resume DIR continues an interrupted run from its last finished task: DIR is a run folder, or an
+algorithm folder for its latest run. A folder has one writer at a time (a lock names it).`;
 
 /** Runs one experiment to the end; returns the run directory. */
-export async function runExperiment(config: ExperimentConfig, runDir: string, options: { resume: boolean; quiet: boolean }): Promise<string> {
+export async function runExperiment(config: ExperimentConfig, runDir: string, options: { resume: boolean; quiet: boolean; overrides?: string[] }): Promise<string> {
+  const lock = acquireRunLock(runDir);
+  // Files of writes that a killed process left half done are never part of the run.
+  removeTemporaryFilesBelow(runDir);
   const writer = new ResultsWriter(runDir);
   const checkpoint = options.resume ? writer.readCheckpoint() : null;
   const started = performance.now();
   const prepared = prepareExperiment(config);
   try {
     if (!options.resume) startRun(runDir, { configYaml: configToYaml(config), plan: prepared.plan });
+    const provenance = recordStart(runDir, { overrides: options.overrides ?? [], resumed: options.resume });
     const experiment = new Experiment(prepared.settings, prepared.source);
     if (checkpoint) experiment.resume(checkpoint);
     const progress = new ProgressBar(process.stderr, options.quiet);
@@ -116,6 +128,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
     }
     const summary = summarize(writer, T, experiment.accuracyAtInit, joint);
     writeSummary(runDir, summary);
+    recordEnd(runDir, provenance);
     const wall = (performance.now() - started) / 1000;
     if (!options.quiet) {
       console.log(formatSummary(summary, prepared.source.taskClasses));
@@ -125,6 +138,8 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
     return runDir;
   } finally {
     prepared.release();
+    removeTemporaryFilesBelow(runDir);
+    lock.release();
   }
 }
 
@@ -135,18 +150,26 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.resume) {
-    const configPath = join(args.resume, 'config.yaml');
-    if (!existsSync(configPath)) throw new Error(`--resume ${args.resume}: no config.yaml there; give the directory a run wrote (results/{dataset}/{algorithm})`);
     if (args.overrides.length) throw new Error('--resume continues a run with its saved config; overrides cannot be combined with it');
-    await runExperiment(parseConfigYaml(readFileSync(configPath, 'utf8'), configPath), args.resume, { resume: true, quiet: args.quiet });
+    const runDir = resolveRunFolder(args.resume, `--resume ${args.resume}`);
+    const configPath = join(runDir, 'config.yaml');
+    await runExperiment(parseConfigYaml(readFileSync(configPath, 'utf8'), configPath), runDir, { resume: true, quiet: args.quiet });
     return 0;
   }
   if (!args.sweep) {
     const config = composeConfig(args.overrides);
-    const runDir = args.runDir ?? resultsPath(config);
-    // A sweep job's directory that a killed sweep left behind is continued, not refused.
-    const resume = args.runDir !== null && existsSync(join(runDir, 'config.yaml'));
-    await runExperiment(config, runDir, { resume, quiet: args.quiet });
+    if (args.runDir !== null) {
+      // A pinned folder that an interrupted run (or a killed sweep's job) left behind is continued;
+      // one killed before its plan was written had not begun, and starts again.
+      const resume = existsSync(join(args.runDir, 'plan.json'));
+      await runExperiment(config, args.runDir, { resume, quiet: args.quiet, overrides: args.overrides });
+      return 0;
+    }
+    const parent = resultsPath(config);
+    const runDir = newRunFolder(parent, args.overrides);
+    mkdirSync(runDir, { recursive: true });
+    pointLatest(parent, runDir);
+    await runExperiment(config, runDir, { resume: false, quiet: args.quiet, overrides: args.overrides });
     return 0;
   }
   return runSweep(args);
@@ -154,11 +177,15 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 /** Every job of the grid in a process of its own, `args.jobs` at a time, then a summary table. */
 async function runSweep(args: RunArguments): Promise<number> {
-  const jobs = expandSweep(args.overrides).map((job, index) => {
-    const config = composeConfig(job.overrides);
+  const grid = expandSweep(args.overrides);
+  // One folder for the sweep, under the algorithm folder of its first job, and one per job in it.
+  const sweepDir = args.runDir ?? newRunFolder(resultsPath(composeConfig(grid[0].overrides)), ['multirun']);
+  const jobs = grid.map((job, index) => {
+    composeConfig(job.overrides);
     const name = sweepJobName(job) || `job${index}`;
-    return { ...job, name, runDir: join(resultsPath(config), name) };
+    return { ...job, name, runDir: join(sweepDir, name) };
   });
+  console.log(`sweep: ${jobs.length} runs in ${sweepDir}`);
   const outcomes = new Map<string, string>();
   const runJob = (job: (typeof jobs)[number]) =>
     new Promise<void>((resolve) => {

@@ -1,4 +1,4 @@
-// Where a run's results go: results_dir/{dataset}/{algorithm}/, with the algorithm directory named
+// Where an algorithm's runs go: results_dir/{dataset}/{algorithm}/, with the algorithm directory named
 // as in seed 004: the learning rule, then replay, plasticity (shrink and perturb) and the number
 // of tasks, each only when set. `algorithm` in the config replaces the derived name.
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ export function algorithmName(config: ExperimentConfig): string {
   return parts.join('_');
 }
 
-/** results_dir/{dataset}/{algorithm}: the directory of a run. */
+/** results_dir/{dataset}/{algorithm}: the folder of an algorithm's runs (src/io/run-folder.ts names each run in it). */
 export function resultsPath(config: ExperimentConfig): string {
   return join(config.results_dir, config.dataset.name, algorithmName(config));
 }

@@ -12,7 +12,7 @@ import { choice, int, nullable, string, type Infer } from './spec.js';
 
 export const topKeys = {
   seed: int({ min: 0, help: 'base seed; plans, initialisations and shuffles of every member derive from it' }),
-  results_dir: string({ help: 'root directory of results; a run writes results_dir/{dataset}/{algorithm}/' }),
+  results_dir: string({ help: 'root directory of results; a run writes results_dir/{dataset}/{algorithm}/{date}_{time}[_{overrides}]/' }),
   algorithm: nullable(string({ segment: true, help: 'name of the algorithm directory; null = from the learning rule, replay, shrink-perturb and num_tasks' })),
   device: choice(['cpu', 'cuda'] as const, { help: 'where tensors live' }),
 } as const;

@@ -1,5 +1,5 @@
 // The results layout of a run (DESIGN.md, from seed 004):
-//   results/{dataset}/{algorithm}/
+//   results/{dataset}/{algorithm}/{date}_{time}[_{overrides}]/  (src/io/run-folder.ts)
 //     config.yaml  plan.json  summary.json  report/  checkpoint/
 //     task_{t:03d}/  metrics.npz  expert_metrics.npz  representations.npy  binary_labels.npy
 //                    weights.npz  metadata.json  (manifolds.npz: plab analyze manifolds)
@@ -121,6 +121,15 @@ export interface ExistingRun {
   completed: number[];
 }
 
+/** Removes the temporary files of interrupted writes from a run folder and the folders in it. */
+export function removeTemporaryFilesBelow(root: string): void {
+  if (!existsSync(root)) return;
+  removeTemporaryFiles(root);
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (entry.isDirectory()) removeTemporaryFilesBelow(join(root, entry.name));
+  }
+}
+
 /**
  * Opens a run directory to resume it: reads config.yaml and plan.json, and removes temporary files
  * left by writes that a kill interrupted.
@@ -128,14 +137,10 @@ export interface ExistingRun {
 export function openRun(root: string): ExistingRun {
   const paths = runPaths(root);
   if (!existsSync(paths.config)) {
-    throw new ResultsError(`${root} holds no run to resume (no config.yaml); give the directory a run printed when it started, e.g. results/mnist/SL`);
+    throw new ResultsError(`${root} holds no run to resume (no config.yaml); give the directory a run printed when it started, e.g. results/mnist/SL/latest`);
   }
   if (!existsSync(paths.plan)) throw new ResultsError(`${root} has config.yaml but no plan.json; the run stopped before it began, so start it again instead of resuming`);
-  removeTemporaryFiles(root);
-  removeTemporaryFiles(paths.checkpoint);
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
-    if (entry.isDirectory() && parseTaskDirectoryName(entry.name) !== null) removeTemporaryFiles(join(root, entry.name));
-  }
+  removeTemporaryFilesBelow(root);
   return {
     paths,
     configYaml: readFileSync(paths.config, 'utf8'),

@@ -39,7 +39,7 @@ export class RunReader {
 
   constructor(dir: string) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new Error(`report: ${dir} is not a directory; pass a run's results directory (results/{dataset}/{algorithm})`);
+      throw new Error(`report: ${dir} is not a directory; pass a run folder (results/{dataset}/{algorithm}/{date}_{time})`);
     }
     this.dir = dir;
     this.tasks = readdirSync(dir, { withFileTypes: true })

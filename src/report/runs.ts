@@ -2,7 +2,7 @@
 // DESIGN.md's layout (config.yaml, plan.json, summary.json or task_* directories); a sweep writes
 // one run per job under a common directory (results/{dataset}/{algorithm}/{job}), so runs that
 // share a parent directory are listed together as a sweep.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parseTaskDirectoryName } from '../io/results.js';
 
@@ -82,7 +82,8 @@ export function discoverRuns(root: string, maxDepth = 6): { runs: RunEntry[]; sw
     for (const name of names.sort()) {
       if (name.startsWith('.') || SKIP.has(name) || parseTaskDirectoryName(name) !== null) continue;
       const child = join(dir, name);
-      if (statSync(child).isDirectory()) walk(child, depth + 1);
+      // lstat: a link (an algorithm folder's 'latest') would list its run twice, or leave the root.
+      if (lstatSync(child).isDirectory()) walk(child, depth + 1);
     }
   };
   walk(root, 0);

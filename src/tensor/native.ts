@@ -47,7 +47,8 @@ export interface NativeAddon {
   setNumThreads(threads: number): void;
   getNumThreads(): number;
   cudaDeviceCount(): number;
-  buildInfo(): { torchVersion: string; config: string; parallel: string };
+  /** blas: OpenBLAS's openblas_get_config(), or null where another BLAS is loaded. */
+  buildInfo(): { torchVersion: string; config: string; parallel: string; blas: string | null };
 }
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

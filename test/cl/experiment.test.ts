@@ -33,10 +33,11 @@ test('a run killed during task 3 resumes to byte-identical metrics', { timeout: 
   const base = mkdtempSync(join(tmpdir(), 'plab-resume-'));
   const whole = runPlab(['run', ...small, `results_dir=${join(base, 'whole')}`, '--quiet']);
   assert.equal(whole.status, 0, whole.stderr);
-  const wholeDir = join(base, 'whole', 'mnist', 'SL_3tasks');
+  const wholeDir = join(base, 'whole', 'mnist', 'SL_3tasks', 'latest');
 
   const killedRoot = join(base, 'killed');
-  const killedDir = join(killedRoot, 'mnist', 'SL_3tasks');
+  const algorithmDir = join(killedRoot, 'mnist', 'SL_3tasks');
+  const killedDir = join(algorithmDir, 'latest');
   const child = spawn(process.execPath, plab(['run', ...small, `results_dir=${killedRoot}`, '--quiet']), { cwd: root, stdio: 'ignore' });
   // Kill it once task 2 (index 1) is complete, while task 3 trains.
   await new Promise<void>((resolve, reject) => {
@@ -55,7 +56,8 @@ test('a run killed during task 3 resumes to byte-identical metrics', { timeout: 
   await new Promise((resolve) => child.on('exit', resolve));
   assert.equal(existsSync(join(killedDir, 'task_002', 'metadata.json')), false, 'task 3 must not be complete when killed');
 
-  const resumed = runPlab(['run', '--resume', killedDir, '--quiet']);
+  // The algorithm folder stands for its latest run.
+  const resumed = runPlab(['run', '--resume', algorithmDir, '--quiet']);
   assert.equal(resumed.status, 0, resumed.stderr);
   const expected = metricBytes(wholeDir);
   const actual = metricBytes(killedDir);
@@ -67,7 +69,7 @@ test('the results layout holds the documented arrays with their shapes', () => {
   const base = mkdtempSync(join(tmpdir(), 'plab-layout-'));
   const result = runPlab(['run', 'training.epochs_per_task=1', 'training.members=2', 'scenario.num_tasks=2', 'logging.log_frequency=100', 'logging.representation_samples=8', `results_dir=${base}`, '--quiet']);
   assert.equal(result.status, 0, result.stderr);
-  const runDir = join(base, 'mnist', 'SL_2tasks');
+  const runDir = join(base, 'mnist', 'SL_2tasks', 'latest');
   const metrics = decodeNpz(readFileSync(join(runDir, 'task_001', 'metrics.npz')), 'metrics.npz');
   const L = metrics.get('step')!.shape[0];
   assert.ok(L >= 1);
@@ -131,8 +133,11 @@ test('a sweep runs the grid, two at a time, each in its own directory, and ends 
     'training.expert_baseline=false', 'training.joint_baseline=false', 'logging.log_frequency=100', `results_dir=${base}`,
   ]);
   assert.equal(result.status, 0, result.stderr);
+  const [sweepDir, ...others] = readdirSync(join(base, 'mnist', 'SL_1tasks'));
+  assert.match(sweepDir, /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_multirun$/);
+  assert.deepEqual(others, [], 'one folder for the whole sweep');
   for (const job of ['optimizer.lr=0.001', 'optimizer.lr=0.01']) {
-    assert.ok(existsSync(join(base, 'mnist', 'SL_1tasks', job, 'summary.json')), `${job} has its own finished run`);
+    assert.ok(existsSync(join(base, 'mnist', 'SL_1tasks', sweepDir, job, 'summary.json')), `${job} has its own finished run`);
   }
   assert.match(result.stdout, /Sweep summary \(2 runs\):\n\s+optimizer\.lr=0\.001\s+ACC 0\.\d{3} ± 0\.000\n\s+optimizer\.lr=0\.01\s+ACC/);
 });

@@ -2,7 +2,9 @@
 // models (the 784-120-84-10 MLP and a small CNN), the training batches and tensor comparisons.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Conv2d, flattenStacked, stackMembers } from '../../src/nn/conv.js';
 import { Linear } from '../../src/nn/linear.js';
 import { MLP } from '../../src/nn/models/mlp.js';
@@ -68,8 +70,35 @@ export interface SchedulesFixture {
   schedules: Record<string, number[]>;
 }
 
+/**
+ * This machine's own PyTorch fixtures (tools/machine-fixtures.sh, run by scripts/test.sh), or null
+ * where python3-torch is missing and the committed ones stand in.
+ */
+const machineFixtures = process.env.PLAB_MACHINE_FIXTURES && existsSync(join(process.env.PLAB_MACHINE_FIXTURES, 'complete')) ? process.env.PLAB_MACHINE_FIXTURES : null;
+
+/** Whether the fixtures were computed by PyTorch on this CPU with these libraries. */
+export const fixturesMadeHere = machineFixtures !== null;
+
+/**
+ * How far a float32 result may move when a kernel sums it in another order.
+ *
+ * The committed fixtures come from another CPU, whose OpenBLAS kernel may sum each dot product in
+ * another order. Reordering a float32 sum of K products changes it by at most γ_K = K·u of the sum
+ * of magnitudes, and by about √K·u in practice, with u = 2⁻²⁴ the unit roundoff (Higham, Accuracy
+ * and Stability of Numerical Algorithms, 2nd ed., §3.1 and §3.5). The longest sum here is a
+ * 784-input Linear, so 4·√784·u ≈ 6.7e-6 relative to the tensor's largest element covers a change
+ * of order with a 4x margin (observed: 3.6e-7 on an Intel AVX-512 against AMD-made fixtures), while
+ * any real defect (a wrong formula, a missing term, another initialisation) moves the values by
+ * 1e-3 or more.
+ */
+export const REORDERING_TOLERANCE = 4 * Math.sqrt(784) * 2 ** -24;
+
+/** The tolerance of a comparison that is bit-exact against PyTorch run on the same machine. */
+export const SAME_MACHINE = fixturesMadeHere ? 0 : REORDERING_TOLERANCE;
+
 export function loadFixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../fixtures/engine/${name}`, import.meta.url), 'utf8')) as T;
+  const path = machineFixtures ? join(machineFixtures, name) : fileURLToPath(new URL(`../fixtures/engine/${name}`, import.meta.url));
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
 export function decodeFloats(base64: string): Float32Array {
