@@ -1,6 +1,7 @@
 // summary.json: the accuracy matrix of every member and the continual-learning metrics, with the
 // joint and expert figures, computed from the saved task directories (so a resumed run's summary
 // covers the tasks trained before the interruption too).
+import { taskLabel } from './task-label.js';
 import { continualSummary, type ContinualSummary } from '../metrics/continual.js';
 import { memberStat, type MemberStat } from '../metrics/stats.js';
 import type { ResultsWriter } from './results-writer.js';
@@ -77,14 +78,17 @@ function fmt(mean: number, std: number): string {
   return `${mean.toFixed(3)} ± ${std.toFixed(3)}`;
 }
 
-/** The table printed at the end of a run. */
-export function formatSummary(summary: RunSummary): string {
+/** The table printed at the end of a run; `taskClasses` ([task][member][k]) labels the tasks. */
+export function formatSummary(summary: RunSummary, taskClasses?: readonly (readonly (readonly number[])[])[]): string {
   const lines: string[] = [];
   const T = summary.tasks;
   lines.push(`Accuracy matrix (row: after training task i; column: task j), mean ± std over ${summary.members} members`);
-  lines.push(`${'after'.padEnd(8)}${Array.from({ length: T }, (_, j) => `task ${j}`.padEnd(17)).join('')}`);
+  const labels = Array.from({ length: T }, (_, j) => taskLabel(j, taskClasses?.[j]));
+  const first = Math.max(8, ...labels.map((l) => l.length + 2));
+  const width = Math.max(17, ...labels.map((l) => l.length + 2));
+  lines.push(`${'after'.padEnd(first)}${labels.map((l) => l.padEnd(width)).join('')}`);
   for (let i = 0; i < T; i += 1) {
-    lines.push(`task ${String(i).padEnd(3)}${Array.from({ length: T }, (_, j) => fmt(summary.accuracy_matrix_mean[i][j], summary.accuracy_matrix_std[i][j]).padEnd(17)).join('')}`);
+    lines.push(`${labels[i].padEnd(first)}${Array.from({ length: T }, (_, j) => fmt(summary.accuracy_matrix_mean[i][j], summary.accuracy_matrix_std[i][j]).padEnd(width)).join('')}`);
   }
   const stat = (name: string, value: MemberStat | undefined) => value && lines.push(`${name.padEnd(28)}${fmt(value.mean, value.std)}`);
   lines.push('');

@@ -15,6 +15,7 @@ import { recordEnd, recordStart } from '../cl/provenance.js';
 import { formatSummary, summarize } from '../cl/summary.js';
 import { submitSweep } from '../launch/slurm.js';
 import { formatOutcome, readJobOutcome, writeSweepSummary } from '../launch/sweep-summary.js';
+import { taskLabel } from '../cl/task-label.js';
 import { TensorBoardWriter } from '../report/index.js';
 import { logRunSummary, logTaskArrays } from '../report/tensorboard-run.js';
 import { ProgressBar } from './progress.js';
@@ -101,7 +102,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
         globalStep += 1;
         if (tensorboard && globalStep % 10 === 0) tensorboard.scalars({ 'train/loss': event.loss, 'train/accuracy': event.accuracy }, globalStep);
         progress.update({
-          label: `task ${event.task + 1}/${event.numTasks} epoch ${event.epoch + 1}`,
+          label: `${taskLabel(event.task, prepared.source.taskClasses[event.task])} (of ${event.numTasks}) epoch ${event.epoch + 1}`,
           done: event.step,
           total: event.stepsInTask,
           detail: `loss ${event.loss.toFixed(4)} acc ${event.accuracy.toFixed(3)}`,
@@ -113,7 +114,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
         writer.writeCheckpoint(makeCheckpoint);
         const seen = record.accuracyAfter.map((row) => row.slice(0, record.task + 1).reduce((a, b) => a + b, 0) / (record.task + 1));
         progress.done(
-          `task ${record.task + 1}/${T} done in ${record.seconds.toFixed(1)} s (${Math.round(record.samplesPerSecond)} samples/s): accuracy on seen tasks ${(seen.reduce((a, b) => a + b, 0) / seen.length).toFixed(3)}`,
+          `${taskLabel(record.task, prepared.source.taskClasses[record.task])} (of ${T}) done in ${record.seconds.toFixed(1)} s (${Math.round(record.samplesPerSecond)} samples/s): accuracy on seen tasks ${(seen.reduce((a, b) => a + b, 0) / seen.length).toFixed(3)}`,
         );
       },
     });
@@ -140,7 +141,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
     }
     const wall = (performance.now() - started) / 1000;
     if (!options.quiet) {
-      console.log(formatSummary(summary));
+      console.log(formatSummary(summary, prepared.source.taskClasses));
       console.log(`\nwall time ${wall.toFixed(1)} s; learner training ${Math.round(summary.samples_per_second)} samples/s (all members)`);
       console.log(`results: ${resolve(runDir)}`);
     }

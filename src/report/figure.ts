@@ -14,6 +14,8 @@ export interface Figure {
   /** What is shown and where it comes from. */
   caption: string;
   spec: TopLevelSpec;
+  /** The metrics.npz arrays whose values the figure plots (checked by test/report/figure-data.test.ts). */
+  arrays?: readonly string[];
   /** The figure embeds raster heatmaps (PNG at their own resolution). */
   raster?: boolean;
 }

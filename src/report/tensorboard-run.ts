@@ -2,8 +2,9 @@
 // the run's config and final metrics for the HParams view. Tags follow the array names, so a
 // layer's series 'dead_fraction/fc1' is the tag 'dead_fraction/fc1' (mean over members) with
 // 'dead_fraction/fc1/member_r' beside it; a per-task series such as 'accuracy' gives
-// 'accuracy/task_t' and 'accuracy/task_t/member_r'; a series with more axes (per class, per unit),
+// 'accuracy/task_t' and 'accuracy/task_t/member_r' (t counted from 1, as a person reads it); a series with more axes (per class, per unit),
 // and every 'weights/...' snapshot, gives one histogram per log point over all members' values.
+import { taskTag } from '../cl/task-label.js';
 import { flattenConfig } from '../config/flatten.js';
 import type { NdArray } from '../io/npy.js';
 import { forEachScalar, isScalarSeries, logSteps, numbersOf } from '../metrics/scalar-series.js';
@@ -18,7 +19,7 @@ export function logTaskArrays(writer: TensorBoardWriter, arrays: Map<string, NdA
   const sums = steps.map(() => new Map<string, { sum: number; count: number }>());
   forEachScalar(arrays, steps, ({ name, evalTask, point, member, value }) => {
     if (!Number.isFinite(value)) return;
-    const tag = evalTask === null ? name : `${name}/task_${evalTask}`;
+    const tag = evalTask === null ? name : `${name}/${taskTag(evalTask)}`;
     scalars[point][`${tag}/member_${member}`] = value;
     const mean = sums[point].get(tag) ?? { sum: 0, count: 0 };
     mean.sum += value;

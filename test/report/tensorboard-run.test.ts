@@ -107,7 +107,7 @@ test('the event file holds every metrics.npz scalar, histograms and the hparams'
         if (array.shape.length === 2 || (array.shape.length === 3 && (name === 'accuracy' || name === 'loss'))) {
           for (let l = 0; l < L; l++) {
             for (let k = 0; k < inner; k++) {
-              const tag = array.shape.length === 2 ? name : `${name}/task_${k}`;
+              const tag = array.shape.length === 2 ? name : `${name}/task_${k + 1}`;
               const values = Array.from({ length: R }, (_, r) => data[(l * R + r) * inner + k]).filter(Number.isFinite);
               if (values.length === 0) continue;
               expectedScalarTags.add(tag);
@@ -134,7 +134,7 @@ test('the event file holds every metrics.npz scalar, histograms and the hparams'
         assert.equal(h.max, last.reduce((a, b) => Math.max(a, b)));
       }
     }
-    for (const tag of ['accuracy/task_0', 'accuracy/task_1', 'train_loss', 'train_acc']) assert.ok(expectedScalarTags.has(tag), tag);
+    for (const tag of ['accuracy/task_1', 'accuracy/task_2', 'train_loss', 'train_acc']) assert.ok(expectedScalarTags.has(tag), tag);
     assert.ok([...expectedScalarTags].some((tag) => tag.startsWith('dead_fraction/')), 'a per-layer series');
     assert.ok(checked > 50, `${checked} scalar points checked`);
 

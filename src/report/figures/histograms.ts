@@ -46,9 +46,9 @@ function histogramFigure(context: FigureContext, kind: 'weight' | 'bias', perTas
         height: 52,
         mark: { type: 'rect', color: kind === 'weight' ? '#4c78a8' : '#e45756' },
         encoding: {
-          x: { field: 'start', type: 'quantitative', title: null, scale: { zero: false, nice: false }, axis: { tickCount: 4 } },
+          x: { field: 'start', type: 'quantitative', title: kind === 'weight' ? 'weight value' : 'bias value', scale: { zero: false, nice: false }, axis: { tickCount: 4 } },
           x2: { field: 'end' },
-          y: { field: 'count', type: 'quantitative', title: null, axis: { tickCount: 2 } },
+          y: { field: 'count', type: 'quantitative', title: 'count', axis: { tickCount: 2 } },
           tooltip: [{ field: 'task' }, { field: 'layer' }, { field: 'start', format: '.3~g' }, { field: 'end', format: '.3~g' }, { field: 'count' }],
         },
       },

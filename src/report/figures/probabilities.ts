@@ -8,12 +8,12 @@ import { MissingData } from '../run-data.js';
 /** Names under which the experiment may store mean probabilities per class. */
 export const PROBABILITY_KEYS = ['class_probabilities', 'class_probability', 'mean_probability', 'mean_probabilities', 'probabilities'];
 
-function probabilityGrid(context: FigureContext, task: number): Grid {
+function probabilityGrid(context: FigureContext, task: number): { grid: Grid; key: string } {
   const file = context.run.taskFile(task, 'metrics.npz');
   const arrays = context.run.npz(file);
   const key = PROBABILITY_KEYS.find((k) => arrays.has(k));
   if (!key) throw new MissingData(`${file}:class_probabilities`, `no array named ${PROBABILITY_KEYS.join(' or ')}`);
-  return context.run.array(file, key, [3, 4], '(L, R, C) or (L, R, T_eval, C)');
+  return { grid: context.run.array(file, key, [3, 4], '(L, R, C) or (L, R, T_eval, C)'), key };
 }
 
 function curves(grid: Grid, steps: number[], evalTask?: number): CurvePoint[] {
@@ -34,7 +34,7 @@ export function probabilityFigures(context: FigureContext): Figure[] {
   for (const [task, span] of context.timeline.spans) {
     const id = `probabilities_${context.taskId(task)}`;
     const figure = context.attempt(id, (): Figure => {
-      const grid = probabilityGrid(context, task);
+      const { grid, key } = probabilityGrid(context, task);
       const classes = grid.shape[grid.ndim - 1];
       const order = Array.from({ length: classes }, (_, c) => `class ${c}`);
       const common = { xTitle: context.timeline.axisTitle, yTitle: 'mean probability', seriesTitle: 'class', yDomain: [0, 1] as [number, number], seriesOrder: order };
@@ -52,7 +52,7 @@ export function probabilityFigures(context: FigureContext): Figure[] {
         spec = topLevel({ title: `Mean predicted probability per class during ${context.taskLabel(task)}`, hconcat: panels, resolve: { scale: { color: 'shared' } } });
         caption = 'Mean softmax probability of each class on the samples of each task seen so far (one panel per task), at each log point (mean ± sd over members).';
       }
-      return { id, section: 'Predicted probabilities', title: `Class probabilities, ${context.taskLabel(task)}`, caption: `${caption} From ${context.run.taskFile(task, 'metrics.npz')}.`, spec };
+      return { id, arrays: [key], section: 'Predicted probabilities', title: `Class probabilities, ${context.taskLabel(task)}`, caption: `${caption} From ${context.run.taskFile(task, 'metrics.npz')}.`, spec };
     });
     if (figure) figures.push(figure);
   }

@@ -3,10 +3,9 @@
 // the network's own accuracy on the tasks seen so far.
 import { acrossMembers } from '../arrays.js';
 import { curveChart, curvePoint, type CurvePoint, type Figure, type FigureContext } from '../figure.js';
-import { MissingData } from '../run-data.js';
 
-const PROBE = /probe/i;
-const PER_CLASS = /class/i;
+/** The arrays this figure draws (src/cl/log-metrics.ts writes them at each task's end). */
+export const PROBE_ARRAYS = { perClass: 'probe_class_accuracy', overall: 'probe_accuracy', network: 'accuracy' } as const;
 
 export function probeFigures(context: FigureContext): Figure[] {
   const { run } = context;
@@ -16,28 +15,22 @@ export function probeFigures(context: FigureContext): Figure[] {
     const x = task + 1;
     context.attempt('probe_accuracy', () => {
       const file = run.taskFile(task, 'metrics.npz');
-      const keys = [...run.npz(file).keys()].filter((k) => PROBE.test(k));
-      if (keys.length === 0) throw new MissingData(`${file}:probe_*`, 'no linear-probe arrays (names containing "probe")');
+      // Named exactly: a loose pattern also caught probe_class_coefficient_norm (values above 1).
+      const perClass = run.array(file, PROBE_ARRAYS.perClass, [3], '(L, R, C)');
       anyProbe = true;
-      const overall = keys.filter((k) => !PER_CLASS.test(k));
-      for (const key of keys) {
-        const perClass = PER_CLASS.test(key);
-        const grid = run.array(file, key, perClass ? [3] : [2], perClass ? '(L, R, C)' : '(L, R)');
-        const last = grid.shape[0] - 1;
-        if (perClass) {
-          for (let c = 0; c < grid.shape[2]; c++) {
-            const point = curvePoint(x, `class ${c}`, acrossMembers(grid, last, c), [0, 1]);
-            if (point) points.push(point);
-          }
-        } else {
-          const point = curvePoint(x, overall.length === 1 ? 'probe, all classes' : key, acrossMembers(grid, last), [0, 1]);
-          if (point) points.push(point);
-        }
+      const last = perClass.shape[0] - 1;
+      for (let c = 0; c < perClass.shape[2]; c++) {
+        const point = curvePoint(x, `class ${c}`, acrossMembers(perClass, last, c), [0, 1]);
+        if (point) points.push(point);
       }
+      if (!run.npz(file).has(PROBE_ARRAYS.overall)) return;
+      const overall = run.array(file, PROBE_ARRAYS.overall, [2], '(L, R)');
+      const point = curvePoint(x, 'probe, all classes', acrossMembers(overall, overall.shape[0] - 1), [0, 1]);
+      if (point) points.push(point);
     });
     // The network's accuracy on the tasks seen so far, for comparison with the probe.
     context.attempt('probe_accuracy', () => {
-      const accuracy = run.array(run.taskFile(task, 'metrics.npz'), 'accuracy', [3], '(L, R, T_eval)');
+      const accuracy = run.array(run.taskFile(task, 'metrics.npz'), PROBE_ARRAYS.network, [3], '(L, R, T_eval)');
       const last = accuracy.shape[0] - 1;
       const seen = Math.min(task + 1, accuracy.shape[2]);
       const perMember = Array.from({ length: accuracy.shape[1] }, (_, r) => {
@@ -58,8 +51,9 @@ export function probeFigures(context: FigureContext): Figure[] {
       section: 'Representations',
       title: 'Per-class probe accuracy over tasks',
       caption:
-        'Test accuracy of the linear probe on frozen features, per class and overall, at the end of each task, next to the network\u2019s own average accuracy on the tasks seen so far (mean ± sd over members). From task_*/metrics.npz (arrays named *probe*).',
-      spec: curveChart({ points, title: 'Linear-probe accuracy per class', xTitle: 'after training task', yTitle: 'test accuracy', seriesTitle: 'series', yDomain: [0, 1], seriesOrder: order, dashed: order.filter((s) => !s.startsWith('class ')), discreteX: true, width: 520 }),
+        'Test accuracy of the linear probe on frozen features, per class and overall, at the end of each task, next to the network\u2019s own average accuracy on the tasks seen so far (mean ± sd over members). From task_*/metrics.npz: probe_class_accuracy, probe_accuracy and accuracy.',
+      arrays: Object.values(PROBE_ARRAYS),
+      spec: curveChart({ points, title: 'Linear-probe accuracy per class', xTitle: 'after training task', yTitle: 'test accuracy', seriesTitle: 'series', yDomain: [0, 1], seriesOrder: order, dashed: order.filter((s) => !s.startsWith('class ')), discreteX: true, width: 520, height: 300 }),
     },
   ];
 }

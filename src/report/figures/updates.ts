@@ -120,19 +120,51 @@ interface LayerMap {
   values: Float64Array;
 }
 
-function savedGradientMaps(context: FigureContext, task: number): LayerMap[] {
+/** A layer's saved gradient magnitude per unit, (L, R, H): one value per unit and member. */
+interface UnitProfile {
+  layer: string;
+  key: string;
+  /** [member][unit] at the last log point. */
+  members: Float64Array[];
+}
+
+function savedGradientMaps(context: FigureContext, task: number): { maps: LayerMap[]; profiles: UnitProfile[] } {
   const file = context.run.taskFile(task, 'metrics.npz');
   const maps: LayerMap[] = [];
+  const profiles: UnitProfile[] = [];
   for (const key of context.run.npz(file).keys()) {
     const match = GRADIENT.exec(key);
     if (!match) continue;
     const grid = context.run.array(file, key, [3, 4, 5, 6], '(L, R, units) or (L, R, out, ...)');
+    const last = grid.shape[0] - 1;
+    if (grid.ndim === 3) {
+      // One value per unit: a profile along the units, every member drawn, not a one-row heatmap.
+      profiles.push({ layer: match[2], key, members: Array.from({ length: grid.shape[1] }, (_, r) => Float64Array.from(grid.block(last, r))) });
+      continue;
+    }
     const { member } = context.options;
     if (member >= grid.shape[1]) throw new MissingData(`${file}:${key}`, `has ${grid.shape[1]} members; member ${member} was asked for`);
-    const { rows, cols } = grid.ndim === 3 ? { rows: 1, cols: grid.shape[2] } : matrixShape(grid);
-    maps.push({ layer: match[2], rows, cols, values: Float64Array.from(grid.block(grid.shape[0] - 1, member)) });
+    maps.push({ layer: match[2], ...matrixShape(grid), values: Float64Array.from(grid.block(last, member)) });
   }
-  return maps;
+  return { maps, profiles };
+}
+
+/** One line per member over the units of a layer. */
+function profileLayer(profile: UnitProfile, what: string): Record<string, unknown> {
+  const values = profile.members.flatMap((units, r) => Array.from(units, (value, unit) => ({ unit, value, member: `member ${r}` })));
+  return {
+    title: profile.layer,
+    width: 520,
+    height: 140,
+    data: { values },
+    mark: { type: 'line', strokeWidth: 1 },
+    encoding: {
+      x: { field: 'unit', type: 'quantitative', title: 'unit' },
+      y: { field: 'value', type: 'quantitative', title: what },
+      color: { field: 'member', type: 'nominal', title: 'member' },
+      tooltip: [{ field: 'member' }, { field: 'unit' }, { field: 'value', format: '.4~g' }],
+    },
+  };
 }
 
 function derivedGradientMaps(context: FigureContext): Map<number, LayerMap[]> {
@@ -161,10 +193,11 @@ export function gradientFigures(context: FigureContext): Figure[] {
   const figures: Figure[] = [];
   for (const { index: task } of context.run.tasks) {
     const id = `gradients_${context.taskId(task)}`;
-    const maps = saved ? context.attempt(id, () => savedGradientMaps(context, task)) : derived!.get(task);
-    if (!maps || maps.length === 0) continue;
+    const found = saved ? context.attempt(id, () => savedGradientMaps(context, task)) : { maps: derived!.get(task) ?? [], profiles: [] };
+    if (!found || found.maps.length + found.profiles.length === 0) continue;
+    const { maps, profiles } = found;
     const what = saved ? '|gradient|' : 'Σ|Δw|';
-    const panels = maps.map((m) =>
+    const heatmaps = maps.map((m) =>
       heatmapLayers(
         { rows: m.rows, cols: m.cols, values: m.values },
         { title: m.layer, xTitle: m.rows === 1 ? 'unit' : 'input', yTitle: m.rows === 1 ? '' : 'output unit', colorTitle: what, scheme: 'magma', maxHeight: 240 },
@@ -175,10 +208,11 @@ export function gradientFigures(context: FigureContext): Figure[] {
       section: 'Gradients',
       title: `Gradient maps, ${context.taskLabel(task)}`,
       caption: saved
-        ? `Accumulated gradient magnitude of each layer during ${context.taskLabel(task)}, as saved in ${context.run.taskFile(task, 'metrics.npz')} (member ${context.options.member}, last log point).`
+        ? `Accumulated gradient magnitude of each layer during ${context.taskLabel(task)}, as saved in ${context.run.taskFile(task, 'metrics.npz')} at the last log point: per unit, one line per member${maps.length > 0 ? `; weight matrices of member ${context.options.member}` : ''}.`
         : `Accumulated absolute weight change Σ|w_l − w_(l−1)| of each weight during ${context.taskLabel(task)} (member ${context.options.member}): the gradient steps summed as the optimizer applied them, derived from task_*/weights.npz because no gradient maps were saved. Dark cells are weights that did not move, e.g. of dead units.`,
-      spec: topLevel({ title: `Gradient maps, ${context.taskLabel(task)} (member ${context.options.member})`, vconcat: panels, resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } } }),
-      raster: true,
+      spec: topLevel({ title: `Gradient maps, ${context.taskLabel(task)}`, vconcat: [...profiles.map((p) => profileLayer(p, what)), ...heatmaps], resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } } }),
+      ...(profiles.length > 0 ? { arrays: profiles.map((p) => p.key) } : {}),
+      ...(heatmaps.length > 0 ? { raster: true } : {}),
     });
   }
   return figures;
