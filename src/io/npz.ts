@@ -43,6 +43,16 @@ function setUint64(view: DataView, at: number, value: number): void {
 }
 
 /** The bytes of an .npz archive holding these arrays, in the order given. */
+/**
+ * The ZIP64 extended-information field at `at`: its header, then the 64-bit values in the order
+ * APPNOTE 4.5.3 gives (uncompressed size, compressed size, then the local header's offset).
+ */
+function setZip64Extra(view: DataView, at: number, values: number[]): void {
+  view.setUint16(at, ZIP64_EXTRA, true);
+  view.setUint16(at + 2, 8 * values.length, true);
+  values.forEach((value, index) => setUint64(view, at + 4 + 8 * index, value));
+}
+
 export function encodeNpz(arrays: Record<string, NdArray> | Map<string, NdArray>, options: NpzOptions = {}): Uint8Array {
   const entries = arrays instanceof Map ? [...arrays.entries()] : Object.entries(arrays);
   const locals: Uint8Array[] = [];
@@ -76,13 +86,7 @@ export function encodeNpz(arrays: Record<string, NdArray> | Map<string, NdArray>
     lv.setUint16(26, name.length, true);
     lv.setUint16(28, localExtra, true);
     local.set(name, 30);
-    if (zip64) {
-      const at = 30 + name.length;
-      lv.setUint16(at, ZIP64_EXTRA, true);
-      lv.setUint16(at + 2, 16, true);
-      setUint64(lv, at + 4, raw.length);
-      setUint64(lv, at + 12, body.length);
-    }
+    if (zip64) setZip64Extra(lv, 30 + name.length, [raw.length, body.length]);
 
     const centralExtra = zip64 ? 28 : 0;
     const central = new Uint8Array(46 + name.length + centralExtra);
@@ -102,14 +106,7 @@ export function encodeNpz(arrays: Record<string, NdArray> | Map<string, NdArray>
     cv.setUint32(38, 0o100644 << 16, true); // a regular file, rw-r--r--, for unzip
     cv.setUint32(42, zip64 ? ZIP64_MARK : offset, true);
     central.set(name, 46);
-    if (zip64) {
-      const at = 46 + name.length;
-      cv.setUint16(at, ZIP64_EXTRA, true);
-      cv.setUint16(at + 2, 24, true);
-      setUint64(cv, at + 4, raw.length);
-      setUint64(cv, at + 12, body.length);
-      setUint64(cv, at + 20, offset);
-    }
+    if (zip64) setZip64Extra(cv, 46 + name.length, [raw.length, body.length, offset]);
 
     locals.push(local, body);
     centrals.push(central);
