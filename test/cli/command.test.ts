@@ -63,6 +63,10 @@ test('plab --version, -h on every command, one error prefix, rejected values nam
   const missing = fromSources(['report', '/no/such/run']);
   assert.match(missing.stderr, /^plab: report: \/no\/such\/run does not exist; give a run folder/);
   assert.equal(fromSources(['serve', '--port', 'abc']).stderr, "plab: serve: --port needs a port number from 0 to 65535, got 'abc'\n");
+  // --host is an option, not the results root.
+  assert.equal(fromSources(['serve', '--host', '0.0.0.0', '/nonexistent/results']).stderr, "plab: serve: /nonexistent/results does not exist; run an experiment first ('./plab run') or give the results root\n");
+  assert.equal(fromSources(['serve', '--host']).stderr, 'plab: serve: --host needs an address to listen on, e.g. --host 0.0.0.0, got nothing\n');
+  assert.equal(fromSources(['serve', '--hots', 'x']).stderr, "plab: serve: unknown option '--hots'; options: --port N, --host ADDRESS, --help\n");
   assert.match(fromSources(['run', '-m', '-j', 'two']).stderr, /^plab: -j needs a whole number of runs at a time, e\.g\. -j 2, got 'two'\n$/);
 });
 
