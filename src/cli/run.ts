@@ -195,12 +195,12 @@ export async function runCommand(argv: string[]): Promise<number> {
  */
 async function runSweep(args: RunArguments): Promise<number> {
   const grid = expandSweep(args.overrides);
+  const configs = grid.map((job) => composeConfig(job.overrides));
   // One folder for the sweep, under the algorithm folder of its first job, and one per job in it.
-  const sweepDir = args.runDir ?? newRunFolder(resultsPath(composeConfig(grid[0].overrides)), ['multirun']);
+  const sweepDir = args.runDir ?? newRunFolder(resultsPath(configs[0]), ['multirun']);
   const jobs = grid.map((job, index) => {
-    const config = composeConfig(job.overrides);
     const name = sweepJobName(job) || `job${index}`;
-    return { ...job, name, config, runDir: join(sweepDir, name) };
+    return { ...job, name, config: configs[index], runDir: join(sweepDir, name) };
   });
   console.log(`sweep: ${jobs.length} runs in ${sweepDir}`);
   const entries = jobs.map(({ name, swept, overrides, runDir }) => ({ name, swept, overrides, runDir }));
