@@ -23,6 +23,12 @@ export interface MethodSection {
   shrink_perturb?: { shrink: number; noise: number; every: 'step' | 'task'; form: 'ash_adams' | 'dohare' };
   continual_backprop?: { replacement_rate: number; decay_rate: number; maturity_threshold: number };
   ewc?: { lambda: number; mode: 'separate' | 'online'; gamma: number; fisher_samples: number | null };
+  lwf?: { lambda: number; temperature: number };
+  si?: { c: number; xi: number };
+  mas?: { lambda: number; samples: number | null };
+  der?: { buffer_size: number; alpha: number; beta: number };
+  er_ace?: { buffer_size: number };
+  agem?: { buffer_size: number; sample_size: number };
 }
 
 export interface MethodsConfig {

@@ -1,11 +1,18 @@
 // The methods of an experiment, built from its configuration in the order their hooks must run:
 // the learning rule's own method (RL's reward signal, Bio's feedback matrices); replay mixes the
-// batch; loss terms (L2, L1, EWC); OGD's projection of the gradients; the NTE or pruning update in
+// batch; loss terms (LwF, L2, L1, EWC, SI, MAS, DER) and ER-ACE's learning signal; A-GEM's and OGD's
+// projections of the gradients; the NTE or pruning update in
 // place of the optimizer's; then continual backprop and shrink-and-perturb after the update.
 import type { Method } from '../method.js';
 import { DEFAULT_PRUNE_RATE, type MethodsConfig } from './config.js';
 import { ContinualBackprop } from './continual-backprop.js';
+import { AveragedGem } from './agem.js';
+import { DarkExperienceReplay } from './der.js';
+import { ExperienceReplayAce } from './er-ace.js';
 import { ElasticWeightConsolidation } from './ewc.js';
+import { LearningWithoutForgetting } from './lwf.js';
+import { MemoryAwareSynapses } from './mas.js';
+import { SynapticIntelligence } from './si.js';
 import { FeedbackAlignment } from './feedback-alignment.js';
 import { NeuralTangentEnsemble } from './nte.js';
 import { OrthogonalGradientDescent } from './ogd.js';
@@ -19,7 +26,14 @@ import { validateMethods } from './validate.js';
 
 export * from './config.js';
 export { ContinualBackprop, unitLayers, type ContinualBackpropOptions, type UnitLayer } from './continual-backprop.js';
+export { AveragedGem, type AgemOptions } from './agem.js';
+export { QuadraticConsolidation, type ConsolidationMode } from './consolidation.js';
+export { DarkExperienceReplay, type DerOptions } from './der.js';
 export { ElasticWeightConsolidation, type EwcOptions } from './ewc.js';
+export { ExperienceReplayAce, type ErAceOptions } from './er-ace.js';
+export { LearningWithoutForgetting, type LwfOptions } from './lwf.js';
+export { MemoryAwareSynapses, type MasOptions } from './mas.js';
+export { SynapticIntelligence, type SiOptions } from './si.js';
 export { FeedbackAlignment, feedbackLayers } from './feedback-alignment.js';
 export { GradientBasis } from './gradient-basis.js';
 export { gradientAlignment, type GradientAlignment } from './gradient-alignment.js';
@@ -36,7 +50,7 @@ export { TangentExpansion, type ExpansionPoint } from './tangent-expansion.js';
 export { MethodConfigError, validateMethods } from './validate.js';
 
 /** Salts that keep each method's random streams apart from each other and from initialisation. */
-const SALT = { replay: 1_000_000_007, nte: 2_000_000_011, shrinkPerturb: 3_000_000_019, continualBackprop: 4_000_000_007, reinforce: 5_000_000_029, feedbackAlignment: 6_000_000_001 };
+const SALT = { der: 7_000_000_003, erAce: 8_000_000_009, agem: 9_000_000_007, replay: 1_000_000_007, nte: 2_000_000_011, shrinkPerturb: 3_000_000_019, continualBackprop: 4_000_000_007, reinforce: 5_000_000_029, feedbackAlignment: 6_000_000_001 };
 
 export interface PopulationMethods {
   /** Member r's seed, from which its method streams derive; default config.seed + r (the learner's). */
@@ -63,12 +77,19 @@ export function buildMethods(config: MethodsConfig, population: PopulationMethod
   if (remedies && method.replay) {
     methods.push(new ExperienceReplay({ bufferSize: method.replay.buffer_size, policy: method.replay.policy, batchRatio: method.replay.batch_ratio }, random(SALT.replay)));
   }
+  // After replay's mixing: LwF's teacher sees the batch the loss sees.
+  if (remedies && method.lwf) methods.push(new LearningWithoutForgetting({ lambda: method.lwf.lambda, temperature: method.lwf.temperature }));
   if (remedies && method.l2 !== undefined) methods.push(new WeightDecay(method.l2));
   if (remedies && method.l1 !== undefined) methods.push(new ActivationL1(method.l1));
   if (remedies && method.ewc) {
     const { lambda, mode, gamma, fisher_samples: fisherSamples } = method.ewc;
     methods.push(new ElasticWeightConsolidation({ lambda, mode, gamma, fisherSamples }));
   }
+  if (remedies && method.si) methods.push(new SynapticIntelligence({ c: method.si.c, xi: method.si.xi }));
+  if (remedies && method.mas) methods.push(new MemoryAwareSynapses({ lambda: method.mas.lambda, samples: method.mas.samples }));
+  if (remedies && method.der) methods.push(new DarkExperienceReplay({ bufferSize: method.der.buffer_size, alpha: method.der.alpha, beta: method.der.beta }, random(SALT.der)));
+  if (remedies && method.er_ace) methods.push(new ExperienceReplayAce({ bufferSize: method.er_ace.buffer_size }, random(SALT.erAce)));
+  if (remedies && method.agem) methods.push(new AveragedGem({ bufferSize: method.agem.buffer_size, sampleSize: method.agem.sample_size }, random(SALT.agem)));
   if (remedies && method.ogd) methods.push(new OrthogonalGradientDescent(seeds.length, { ...method.ogd }));
   if (method.nte) {
     const nte = method.nte;

@@ -38,11 +38,18 @@ export function validateMethods(config: MethodsConfig): void {
       ['method.l1', method.l1 !== undefined],
       ['method.l2', method.l2 !== undefined],
       ['method.ewc', method.ewc !== undefined],
+      ['method.lwf', method.lwf !== undefined],
+      ['method.si', method.si !== undefined],
+      ['method.mas', method.mas !== undefined],
+      ['method.der', method.der !== undefined],
+      ['method.er_ace', method.er_ace !== undefined],
     ];
     for (const [key, present] of lossTerms) {
       if (present) problem(key, `${what} learns from the cross-entropy of each example alone; ${key} adds a loss term it would never see. Remove ${key} or method.nte`);
     }
-    if (method.ogd) problem('method.ogd', `${what} does not follow the gradient, so method.ogd's projection of it has no effect. Remove one of them`);
+    for (const key of ['ogd', 'agem'] as const) {
+      if (method[key]) problem(`method.${key}`, `${what} does not follow the gradient, so method.${key}'s projection of it has no effect. Remove one of them`);
+    }
     for (const key of ['shrink_perturb', 'continual_backprop'] as const) {
       if (method[key]) {
         problem(`method.${key}`, `${what} keeps each weight's sign and magnitude as its own state; method.${key} rewrites weights behind it (flipping signs). Remove one of them`);
@@ -52,6 +59,9 @@ export function validateMethods(config: MethodsConfig): void {
   }
   if (method.rule === 'RL' && nte) {
     problem('method.rule', `method.rule=RL trains on reward alone, but method.nte updates from each example's cross-entropy gradient, which needs the target; use method.rule=SL or remove method.nte`);
+  }
+  if (method.er_ace && method.rule !== 'SL') {
+    problem('method.er_ace', `method.er_ace replaces the cross-entropy with its own two (incoming and replayed), but method.rule=${method.rule} brings its own learning signal; use method.rule=SL or remove method.er_ace`);
   }
   if (method.rule === 'Bio' && model.name !== 'mlp') {
     problem('method.rule', `method.rule=Bio (feedback alignment) routes errors through the Linear layers of an MLP; model=${model.name} has convolution, residual or attention paths it does not cover. Use model=mlp or method.rule=SL`);

@@ -86,7 +86,61 @@ export const method = group({
           gamma: float({ min: 0, max: 1, default: 1.0, help: 'online: decay of the running Fisher at each task boundary' }),
           fisher_samples: nullable(int({ min: 1, default: 1000, help: 'training examples used to estimate the Fisher; null = all' })),
         },
-        { help: 'elastic weight consolidation (Kirkpatrick et al. 2017)' },
+        { help: 'elastic weight consolidation (Kirkpatrick et al. 2017); mode=online is online EWC (Schwarz et al. 2018)' },
+      ),
+    ),
+    lwf: optional(
+      section(
+        {
+          lambda: float({ min: 0, default: 1, help: 'weight of the distillation term (λ_o of the paper)' }),
+          temperature: float({ above: 0, default: 2, help: 'T of the teacher\'s and the student\'s softmax' }),
+        },
+        { help: 'learning without forgetting (Li & Hoiem 2016): distil the network of the task\'s start on the units of past tasks' },
+      ),
+    ),
+    si: optional(
+      section(
+        {
+          c: float({ min: 0, default: 0.1, help: 'strength of the penalty c·Σ Ω (θ − θ*)²' }),
+          xi: float({ above: 0, default: 1e-3, help: 'ξ, damping of Ω = ω / (Δ² + ξ)' }),
+        },
+        { help: 'synaptic intelligence (Zenke et al. 2017): importance from each parameter\'s path integral of the loss' },
+      ),
+    ),
+    mas: optional(
+      section(
+        {
+          lambda: float({ min: 0, default: 1, help: 'weight of the penalty (λ/2)·Σ_t Ω_t (θ − θ*_t)²' }),
+          samples: nullable(int({ min: 1, default: 1000, help: 'training examples used to estimate Ω; null = all' })),
+        },
+        { help: 'memory aware synapses (Aljundi et al. 2018): importance from the sensitivity of ‖F(x)‖² to each parameter, without labels' },
+      ),
+    ),
+    der: optional(
+      section(
+        {
+          buffer_size: int({ min: 1, default: 500, help: 'examples per member in the reservoir buffer, with their logits' }),
+          alpha: float({ min: 0, default: 0.5, help: 'weight of the squared error between replayed and stored logits' }),
+          beta: float({ min: 0, default: 0, help: 'weight of the replayed labels\' cross-entropy: 0 = DER, > 0 = DER++' }),
+        },
+        { help: 'dark experience replay, DER and DER++ (Buzzega et al. 2020): replay stored logits' },
+      ),
+    ),
+    er_ace: optional(
+      section(
+        {
+          buffer_size: int({ min: 1, default: 500, help: 'examples per member in the reservoir buffer' }),
+        },
+        { help: 'experience replay with asymmetric cross-entropy (Caccia et al. 2022): incoming examples compete only among their batch\'s classes' },
+      ),
+    ),
+    agem: optional(
+      section(
+        {
+          buffer_size: int({ min: 1, default: 1000, help: 'examples per member in the episodic memory (class-balanced, filled at task ends)' }),
+          sample_size: int({ min: 1, default: 256, help: 'memory examples per member behind each reference gradient' }),
+        },
+        { help: 'averaged GEM (Chaudhry et al. 2019): project the gradient when it would raise the memory\'s loss' },
       ),
     ),
   },
