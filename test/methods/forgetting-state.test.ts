@@ -9,6 +9,7 @@ import {
   DarkExperienceReplay,
   ElasticWeightConsolidation,
   ExperienceReplayAce,
+  GreedySamplerDumbLearner,
   LearningWithoutForgetting,
   MemberRandom,
   MemoryAwareSynapses,
@@ -27,6 +28,7 @@ const makers: [string, () => Method][] = [
   ['der', () => new DarkExperienceReplay({ bufferSize: 12, alpha: 0.5, beta: 0.5 }, new MemberRandom(seeds, 5))],
   ['er_ace', () => new ExperienceReplayAce({ bufferSize: 12 }, new MemberRandom(seeds, 6))],
   ['agem', () => new AveragedGem({ bufferSize: 12, sampleSize: 5 }, new MemberRandom(seeds, 7))],
+  ['gdumb', () => new GreedySamplerDumbLearner({ bufferSize: 12, epochs: 2, batchSize: 4, lr: 0.05 }, new MemberRandom(seeds, 8))],
 ];
 
 for (const [name, make] of makers) {

@@ -3,7 +3,8 @@
 // run): with the method, every member ends with a higher average accuracy over the five tasks than
 // the same member fine-tuned without it. The regularisers and LwF are tried task-incrementally (a
 // head per task), where they are known to work; the replay methods class-incrementally, where
-// plain fine-tuning keeps only the last task (ACC near 0.2).
+// plain fine-tuning keeps only the last task (ACC near 0.2); GDumb too, which does not learn from the
+// stream at all.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Method } from '../../src/cl/method.js';
@@ -12,6 +13,7 @@ import {
   DarkExperienceReplay,
   ElasticWeightConsolidation,
   ExperienceReplayAce,
+  GreedySamplerDumbLearner,
   LearningWithoutForgetting,
   MemberRandom,
   MemoryAwareSynapses,
@@ -72,4 +74,8 @@ test('class-incremental: ER-ACE keeps past classes', () => {
 
 test('class-incremental: A-GEM keeps past classes', () => {
   beatsFineTuning('A-GEM', classIncremental, (seeds) => [new AveragedGem({ bufferSize: 200, sampleSize: 64 }, random(seeds))], 0.15);
+});
+
+test('class-incremental: GDumb, trained from scratch on its class-balanced memory, keeps past classes', () => {
+  beatsFineTuning('GDumb', classIncremental, (seeds) => [new GreedySamplerDumbLearner({ bufferSize: 200, epochs: 5, batchSize: 16, lr: 0.05 }, random(seeds))], 0.3);
 });

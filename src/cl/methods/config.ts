@@ -29,6 +29,7 @@ export interface MethodSection {
   der?: { buffer_size: number; alpha: number; beta: number };
   er_ace?: { buffer_size: number };
   agem?: { buffer_size: number; sample_size: number };
+  gdumb?: { buffer_size: number; epochs: number; batch_size: number; lr: number };
 }
 
 export interface MethodsConfig {

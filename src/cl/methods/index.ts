@@ -2,7 +2,7 @@
 // the learning rule's own method (RL's reward signal, Bio's feedback matrices); replay mixes the
 // batch; loss terms (LwF, L2, L1, EWC, SI, MAS, DER) and ER-ACE's learning signal; A-GEM's and OGD's
 // projections of the gradients; the NTE or pruning update in
-// place of the optimizer's; then continual backprop and shrink-and-perturb after the update.
+// place of the optimizer's (or GDumb's, which skips it); then continual backprop and shrink-and-perturb after the update.
 import type { Method } from '../method.js';
 import { DEFAULT_PRUNE_RATE, type MethodsConfig } from './config.js';
 import { ContinualBackprop } from './continual-backprop.js';
@@ -10,6 +10,7 @@ import { AveragedGem } from './agem.js';
 import { DarkExperienceReplay } from './der.js';
 import { ExperienceReplayAce } from './er-ace.js';
 import { ElasticWeightConsolidation } from './ewc.js';
+import { GreedySamplerDumbLearner } from './gdumb.js';
 import { LearningWithoutForgetting } from './lwf.js';
 import { MemoryAwareSynapses } from './mas.js';
 import { SynapticIntelligence } from './si.js';
@@ -31,6 +32,7 @@ export { QuadraticConsolidation, type ConsolidationMode } from './consolidation.
 export { DarkExperienceReplay, type DerOptions } from './der.js';
 export { ElasticWeightConsolidation, type EwcOptions } from './ewc.js';
 export { ExperienceReplayAce, type ErAceOptions } from './er-ace.js';
+export { GreedySamplerDumbLearner, type GdumbOptions } from './gdumb.js';
 export { LearningWithoutForgetting, type LwfOptions } from './lwf.js';
 export { MemoryAwareSynapses, type MasOptions } from './mas.js';
 export { SynapticIntelligence, type SiOptions } from './si.js';
@@ -50,7 +52,7 @@ export { TangentExpansion, type ExpansionPoint } from './tangent-expansion.js';
 export { MethodConfigError, validateMethods } from './validate.js';
 
 /** Salts that keep each method's random streams apart from each other and from initialisation. */
-const SALT = { der: 7_000_000_003, erAce: 8_000_000_009, agem: 9_000_000_007, replay: 1_000_000_007, nte: 2_000_000_011, shrinkPerturb: 3_000_000_019, continualBackprop: 4_000_000_007, reinforce: 5_000_000_029, feedbackAlignment: 6_000_000_001 };
+const SALT = { gdumb: 10_000_000_019, der: 7_000_000_003, erAce: 8_000_000_009, agem: 9_000_000_007, replay: 1_000_000_007, nte: 2_000_000_011, shrinkPerturb: 3_000_000_019, continualBackprop: 4_000_000_007, reinforce: 5_000_000_029, feedbackAlignment: 6_000_000_001 };
 
 export interface PopulationMethods {
   /** Member r's seed, from which its method streams derive; default config.seed + r (the learner's). */
@@ -90,6 +92,10 @@ export function buildMethods(config: MethodsConfig, population: PopulationMethod
   if (remedies && method.der) methods.push(new DarkExperienceReplay({ bufferSize: method.der.buffer_size, alpha: method.der.alpha, beta: method.der.beta }, random(SALT.der)));
   if (remedies && method.er_ace) methods.push(new ExperienceReplayAce({ bufferSize: method.er_ace.buffer_size }, random(SALT.erAce)));
   if (remedies && method.agem) methods.push(new AveragedGem({ bufferSize: method.agem.buffer_size, sampleSize: method.agem.sample_size }, random(SALT.agem)));
+  if (remedies && method.gdumb) {
+    const { buffer_size: bufferSize, epochs, batch_size: batchSize, lr } = method.gdumb;
+    methods.push(new GreedySamplerDumbLearner({ bufferSize, epochs, batchSize, lr }, random(SALT.gdumb)));
+  }
   if (remedies && method.ogd) methods.push(new OrthogonalGradientDescent(seeds.length, { ...method.ogd }));
   if (method.nte) {
     const nte = method.nte;

@@ -60,6 +60,10 @@ export function validateMethods(config: MethodsConfig): void {
   if (method.rule === 'RL' && nte) {
     problem('method.rule', `method.rule=RL trains on reward alone, but method.nte updates from each example's cross-entropy gradient, which needs the target; use method.rule=SL or remove method.nte`);
   }
+  if (method.gdumb) {
+    const others = (['replay', 'ogd', 'nte', 'ewc', 'lwf', 'si', 'mas', 'der', 'er_ace', 'agem'] as const).filter((key) => method[key] !== undefined);
+    for (const key of others) problem(`method.${key}`, `method.gdumb does not learn from the stream (it retrains from scratch on its memory after each task), so method.${key} would act on updates that never happen; remove one of them`);
+  }
   if (method.er_ace && method.rule !== 'SL') {
     problem('method.er_ace', `method.er_ace replaces the cross-entropy with its own two (incoming and replayed), but method.rule=${method.rule} brings its own learning signal; use method.rule=SL or remove method.er_ace`);
   }

@@ -143,6 +143,17 @@ export const method = group({
         { help: 'averaged GEM (Chaudhry et al. 2019): project the gradient when it would raise the memory\'s loss' },
       ),
     ),
+    gdumb: optional(
+      section(
+        {
+          buffer_size: int({ min: 1, default: 1000, help: 'examples per member in the class-balanced memory' }),
+          epochs: int({ min: 1, default: 10, help: 'passes over the memory (batches drawn from it) when each task ends' }),
+          batch_size: int({ min: 1, default: 16, help: 'examples per step of the training on the memory' }),
+          lr: float({ above: 0, default: 0.05, help: 'learning rate of the SGD (momentum 0.9) that trains on the memory' }),
+        },
+        { help: 'GDumb (Prabhu et al. 2020): skip the stream; after each task train from scratch on a class-balanced memory' },
+      ),
+    ),
   },
   variants: {},
 });

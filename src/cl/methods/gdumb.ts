@@ -1,0 +1,81 @@
+// GDumb (Prabhu, Torr & Dokania, "GDumb: a simple approach that questions our progress in continual
+// learning", ECCV 2020): a greedy sampler stores the stream in a class-balanced memory, and the
+// learner is a network trained from scratch on that memory alone whenever it is evaluated. Here
+// the stream is not trained on (the update is skipped: the learner's loss and gradient are still
+// computed and logged, but the weights stay); when a task ends, its examples enter the memory
+// (the replay buffer's class_balanced policy: equal slots per class seen, random members of each
+// class), each member is re-initialised from its own stream and trained for `epochs` passes' worth
+// of batches drawn from its memory, with SGD and momentum 0.9 as in the paper (its cutmix and
+// learning-rate schedule are left out).
+import { crossEntropy } from '../../nn/loss.js';
+import { SGD } from '../../optim/index.js';
+import { noGrad, scope, type Tensor } from '../../tensor/index.js';
+import type { LearnerState, Method, TaskBoundary } from '../method.js';
+import { forEachBatch } from './batches.js';
+import type { MemberRandom } from './random.js';
+import { ReplayBuffer } from './replay.js';
+import { freshInitialisation } from './shrink-perturb.js';
+import { ownEntries } from './state.js';
+
+export interface GdumbOptions {
+  bufferSize: number;
+  /** Passes over the memory (in batches drawn from it) after each task. */
+  epochs: number;
+  batchSize: number;
+  lr: number;
+}
+
+export class GreedySamplerDumbLearner implements Method {
+  readonly name = 'gdumb';
+  readonly buffer: ReplayBuffer;
+
+  constructor(
+    readonly options: GdumbOptions,
+    private readonly random: MemberRandom,
+  ) {
+    this.buffer = new ReplayBuffer(options.bufferSize, 'class_balanced', random);
+  }
+
+  /** The stream itself is not learned from. */
+  update(): boolean {
+    return true;
+  }
+
+  afterTask(state: LearnerState, boundary: TaskBoundary): void {
+    forEachBatch(boundary.batches(), (batch) => this.buffer.add(batch.inputs, batch.targets));
+    const model = state.model;
+    const parameters = model.parameters();
+    scope(() => {
+      const fresh = freshInitialisation(model, this.random);
+      noGrad(() => parameters.forEach((parameter, index) => parameter.copy_(fresh[index])));
+    });
+    const optimizer = new SGD(parameters, { lr: this.options.lr, momentum: 0.9 });
+    const steps = this.options.epochs * Math.ceil(Math.min(...this.buffer.filled) / this.options.batchSize);
+    model.train();
+    try {
+      for (let step = 0; step < steps; step += 1) {
+        scope(() => {
+          const batch = this.buffer.sample(this.options.batchSize)!;
+          optimizer.zeroGrad();
+          crossEntropy(state.forward(batch.inputs).unmaskedLogits, batch.targets.transpose(0, 1)).total.backward();
+          optimizer.step();
+        });
+      }
+    } finally {
+      optimizer.zeroGrad();
+      optimizer.dispose();
+    }
+  }
+
+  stateDict(): Map<string, Tensor> {
+    return this.buffer.stateDict();
+  }
+
+  loadStateDict(state: Map<string, Tensor>): void {
+    this.buffer.loadStateDict(ownEntries(state, this.name));
+  }
+
+  dispose(): void {
+    this.buffer.dispose();
+  }
+}
