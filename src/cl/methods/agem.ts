@@ -13,6 +13,8 @@ import { flatGradients, keepingBuffers, writeFlatGradients } from './parameters.
 import type { MemberRandom } from './random.js';
 import { ReplayBuffer } from './replay.js';
 import { ownEntries } from './state.js';
+import { int, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
 
 export interface AgemOptions {
   bufferSize: number;
@@ -69,3 +71,22 @@ export class AveragedGem implements Method {
     this.buffer.dispose();
   }
 }
+
+/** Salt of the members' memory streams. */
+const SALT = 9_000_000_007;
+
+export const agemMethod = defineMethod({
+  key: 'agem',
+  help: "averaged GEM: project the gradient when it would raise the episodic memory's loss",
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        buffer_size: int({ min: 1, default: 1000, help: 'examples per member in the episodic memory (class-balanced, filled at task ends)' }),
+        sample_size: int({ min: 1, default: 256, help: 'memory examples per member behind each reference gradient' }),
+      },
+      { help: 'A-GEM (Chaudhry et al. 2019)' },
+    ),
+  ),
+  build: ({ buffer_size: bufferSize, sample_size: sampleSize }, context) => new AveragedGem({ bufferSize, sampleSize }, context.random(SALT)),
+});

@@ -13,6 +13,8 @@ import type { Batch, LearnerOutput, LearnerState, Method } from '../method.js';
 import type { MemberRandom } from './random.js';
 import { ReplayBuffer } from './replay.js';
 import { ownEntries } from './state.js';
+import { float, int, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
 
 export interface DerOptions {
   bufferSize: number;
@@ -66,3 +68,23 @@ export class DarkExperienceReplay implements Method {
     this.buffer.dispose();
   }
 }
+
+/** Salt of the members' buffer streams. */
+const SALT = 7_000_000_003;
+
+export const derMethod = defineMethod({
+  key: 'der',
+  help: 'dark experience replay (DER, and DER++ with beta > 0): replay stored logits',
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        buffer_size: int({ min: 1, default: 500, help: 'examples per member in the reservoir buffer, with their logits' }),
+        alpha: float({ min: 0, default: 0.5, help: 'weight of the squared error between replayed and stored logits' }),
+        beta: float({ min: 0, default: 0, help: "weight of the replayed labels' cross-entropy: 0 = DER, > 0 = DER++" }),
+      },
+      { help: 'dark experience replay, DER and DER++ (Buzzega et al. 2020)' },
+    ),
+  ),
+  build: ({ buffer_size: bufferSize, alpha, beta }, context) => new DarkExperienceReplay({ bufferSize, alpha, beta }, context.random(SALT)),
+});

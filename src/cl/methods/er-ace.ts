@@ -13,6 +13,8 @@ import type { Batch, LearnerOutput, LearnerState, Method } from '../method.js';
 import type { MemberRandom } from './random.js';
 import { ReplayBuffer } from './replay.js';
 import { ownEntries } from './state.js';
+import { int, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
 
 export interface ErAceOptions {
   bufferSize: number;
@@ -54,3 +56,26 @@ export class ExperienceReplayAce implements Method {
     this.buffer.dispose();
   }
 }
+
+/** Salt of the members' buffer streams. */
+const SALT = 8_000_000_009;
+
+export const erAceMethod = defineMethod({
+  key: 'er_ace',
+  help: "experience replay with asymmetric cross-entropy: incoming examples compete only among their batch's classes",
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        buffer_size: int({ min: 1, default: 500, help: 'examples per member in the reservoir buffer' }),
+      },
+      { help: 'ER-ACE (Caccia et al. 2022)' },
+    ),
+  ),
+  check(_value, config, problem) {
+    if (config.method.rule !== 'SL') {
+      problem('method.er_ace', `method.er_ace replaces the cross-entropy with its own two (incoming and replayed), but method.rule=${config.method.rule} brings its own learning signal; use method.rule=SL or remove method.er_ace`);
+    }
+  },
+  build: ({ buffer_size: bufferSize }, context) => new ExperienceReplayAce({ bufferSize }, context.random(SALT)),
+});

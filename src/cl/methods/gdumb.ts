@@ -16,6 +16,8 @@ import type { MemberRandom } from './random.js';
 import { ReplayBuffer } from './replay.js';
 import { freshInitialisation } from './shrink-perturb.js';
 import { ownEntries } from './state.js';
+import { float, int, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
 
 export interface GdumbOptions {
   bufferSize: number;
@@ -79,3 +81,32 @@ export class GreedySamplerDumbLearner implements Method {
     this.buffer.dispose();
   }
 }
+
+/** Salt of the members' memory and re-initialisation streams. */
+const SALT = 10_000_000_019;
+
+/** Methods that act on the stream's updates, which GDumb skips. */
+const STREAM_METHODS = ['replay', 'ogd', 'nte', 'ewc', 'lwf', 'si', 'mas', 'der', 'er_ace', 'agem', 'continual_backprop', 'shrink_perturb'];
+
+export const gdumbMethod = defineMethod({
+  key: 'gdumb',
+  help: 'GDumb: skip the stream; after each task train from scratch on a class-balanced memory',
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        buffer_size: int({ min: 1, default: 1000, help: 'examples per member in the class-balanced memory' }),
+        epochs: int({ min: 1, default: 10, help: 'passes over the memory (batches drawn from it) when each task ends' }),
+        batch_size: int({ min: 1, default: 16, help: 'examples per step of the training on the memory' }),
+        lr: float({ above: 0, default: 0.05, help: 'learning rate of the SGD (momentum 0.9) that trains on the memory' }),
+      },
+      { help: 'GDumb (Prabhu, Torr & Dokania 2020)' },
+    ),
+  ),
+  check(_value, config, problem) {
+    for (const key of STREAM_METHODS) {
+      if (config.method[key] !== undefined) problem(`method.${key}`, `method.gdumb does not learn from the stream (it retrains from scratch on its memory after each task), so method.${key} would act on updates that never count; remove one of them`);
+    }
+  },
+  build: ({ buffer_size: bufferSize, epochs, batch_size: batchSize, lr }, context) => new GreedySamplerDumbLearner({ bufferSize, epochs, batchSize, lr }, context.random(SALT)),
+});

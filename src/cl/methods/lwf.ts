@@ -14,6 +14,8 @@ import { keep, noGrad, ops, type Tensor } from '../../tensor/index.js';
 import type { Batch, LearnerOutput, LearnerState, Method } from '../method.js';
 import { cloneAll, withParameterValues } from './parameters.js';
 import { ownEntries } from './state.js';
+import { float, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
 
 export interface LwfOptions {
   /** λ, the weight of the distillation term. */
@@ -104,3 +106,19 @@ export class LearningWithoutForgetting implements Method {
     this.teacherLogits = null;
   }
 }
+
+export const lwfMethod = defineMethod({
+  key: 'lwf',
+  help: "learning without forgetting: distil the network of the task's start on past tasks' units",
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        lambda: float({ min: 0, default: 1, help: 'weight of the distillation term (λ_o of the paper)' }),
+        temperature: float({ above: 0, default: 2, help: "T of the teacher's and the student's softmax" }),
+      },
+      { help: 'learning without forgetting (Li & Hoiem 2016)' },
+    ),
+  ),
+  build: ({ lambda, temperature }) => new LearningWithoutForgetting({ lambda, temperature }),
+});

@@ -13,6 +13,8 @@ import { forEachBatch } from './batches.js';
 import { QuadraticConsolidation } from './consolidation.js';
 import { perExampleGradients } from './per-example-gradients.js';
 import { ownEntries } from './state.js';
+import { float, int, nullable, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
 
 export interface MasOptions {
   lambda: number;
@@ -83,3 +85,19 @@ export class MemoryAwareSynapses implements Method {
     this.penalty.dispose();
   }
 }
+
+export const masMethod = defineMethod({
+  key: 'mas',
+  help: 'memory aware synapses: a quadratic penalty weighted by the sensitivity of ‖F(x)‖² to each parameter (no labels)',
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        lambda: float({ min: 0, default: 1, help: 'weight of the penalty (λ/2)·Σ_t Ω_t (θ − θ*_t)²' }),
+        samples: nullable(int({ min: 1, default: 1000, help: 'training examples used to estimate Ω; null = all' })),
+      },
+      { help: 'memory aware synapses (Aljundi et al. 2018)' },
+    ),
+  ),
+  build: ({ lambda, samples }) => new MemoryAwareSynapses({ lambda, samples }),
+});

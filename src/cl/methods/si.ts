@@ -11,6 +11,8 @@ import type { LearnerState, Method, TaskBoundary } from '../method.js';
 import { QuadraticConsolidation } from './consolidation.js';
 import { cloneAll } from './parameters.js';
 import { ownEntries } from './state.js';
+import { float, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
 
 export interface SiOptions {
   /** c, the strength of the penalty. */
@@ -104,3 +106,19 @@ export class SynapticIntelligence implements Method {
     this.previous = null;
   }
 }
+
+export const siMethod = defineMethod({
+  key: 'si',
+  help: "synaptic intelligence: a quadratic penalty weighted by each parameter's path integral of the loss",
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        c: float({ min: 0, default: 0.1, help: 'strength of the penalty c·Σ Ω (θ − θ*)²' }),
+        xi: float({ above: 0, default: 1e-3, help: 'ξ, damping of Ω = ω / (Δ² + ξ)' }),
+      },
+      { help: 'synaptic intelligence (Zenke, Poole & Ganguli 2017)' },
+    ),
+  ),
+  build: ({ c, xi }) => new SynapticIntelligence({ c, xi }),
+});
