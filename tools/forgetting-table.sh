@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The runs behind docs/methods.md's table "Methods against forgetting": each method and plain
 # fine-tuning on Split-MNIST (class- and task-incremental) and permuted MNIST, R = 5 members, one
-# epoch per task, no baselines or snapshots. Prints one line per run: name, ACC mean ± std over
+# epoch per task, no baselines or snapshots (GDumb's own training on its memory: 10 epochs). Prints one line per run: name, ACC mean ± std over
 # members, wall seconds, and the plab command. Results go under ${1:-/tmp/plab-forgetting}; the
 # second argument picks sections (default all: "class task permuted").
 set -euo pipefail
@@ -12,7 +12,8 @@ want() { [[ "$sections" == *" $1 "* ]]; }
 common=(training.epochs_per_task=1 training.expert_baseline=false training.joint_baseline=false 'logging.snapshots=[]' 'logging.measures=[]')
 row() {
   local name="$1"; shift
-  ./plab run "${common[@]}" "$@" "algorithm=$name" "results_dir=$out" --quiet >/dev/null
+  # A finished run is kept: rerunning the script fills in only what is missing.
+  compgen -G "$out/*/$name/latest/summary.json" >/dev/null || ./plab run "${common[@]}" "$@" "algorithm=$name" "results_dir=$out" --quiet >/dev/null
   /usr/bin/python3 - "$out" "$name" "$*" <<'PY'
 import glob, json, os, sys
 out, name, args = sys.argv[1:]
@@ -34,6 +35,8 @@ if want class; then
   row ci_derpp '+method.der.beta=0.5'
   row ci_er_ace '+method.er_ace={}'
   row ci_agem '+method.agem={}'
+  row ci_gdumb '+method.gdumb={}'
+  row ci_gdumb_4400 '+method.gdumb.buffer_size=4400'
 fi
 if want task; then
   row ti_plain "${split_task[@]}"
