@@ -6,13 +6,11 @@
 //   g ← g − (gᵀg_ref / g_refᵀg_ref) · g_ref    if gᵀg_ref < 0;   g otherwise.
 // Stored examples are evaluated through the whole output (every head).
 import { crossEntropy } from '../../nn/loss.js';
-import { noGrad, ops, scope, type Tensor } from '../../tensor/index.js';
-import type { LearnerState, Method, TaskBoundary } from '../method.js';
-import { forEachBatch } from './batches.js';
+import { noGrad, ops, scope } from '../../tensor/index.js';
+import type { LearnerState, TaskBoundary } from '../method.js';
 import { flatGradients, keepingBuffers, writeFlatGradients } from './parameters.js';
 import type { MemberRandom } from './random.js';
-import { ReplayBuffer } from './replay.js';
-import { ownEntries } from './state.js';
+import { BufferedMethod } from './replay.js';
 import { int, optional, section } from '../../config/spec.js';
 import { defineMethod } from './definition.js';
 
@@ -22,15 +20,14 @@ export interface AgemOptions {
   sampleSize: number;
 }
 
-export class AveragedGem implements Method {
+export class AveragedGem extends BufferedMethod {
   readonly name = 'agem';
-  readonly buffer: ReplayBuffer;
 
   constructor(
     readonly options: AgemOptions,
     random: MemberRandom,
   ) {
-    this.buffer = new ReplayBuffer(options.bufferSize, 'class_balanced', random);
+    super(options.bufferSize, 'class_balanced', random);
   }
 
   transformGradients(state: LearnerState): void {
@@ -56,19 +53,7 @@ export class AveragedGem implements Method {
   }
 
   afterTask(_state: LearnerState, boundary: TaskBoundary): void {
-    forEachBatch(boundary.batches(), (batch) => this.buffer.add(batch.inputs, batch.targets));
-  }
-
-  stateDict(): Map<string, Tensor> {
-    return this.buffer.stateDict();
-  }
-
-  loadStateDict(state: Map<string, Tensor>): void {
-    this.buffer.loadStateDict(ownEntries(state, this.name));
-  }
-
-  dispose(): void {
-    this.buffer.dispose();
+    this.storeTask(boundary);
   }
 }
 

@@ -9,10 +9,9 @@
 // paper stores them; stored examples are replayed through the whole output too.
 import { crossEntropy } from '../../nn/loss.js';
 import { noGrad, type Tensor } from '../../tensor/index.js';
-import type { Batch, LearnerOutput, LearnerState, Method } from '../method.js';
+import type { Batch, LearnerOutput, LearnerState } from '../method.js';
 import type { MemberRandom } from './random.js';
-import { ReplayBuffer } from './replay.js';
-import { ownEntries } from './state.js';
+import { BufferedMethod } from './replay.js';
 import { float, int, optional, section } from '../../config/spec.js';
 import { defineMethod } from './definition.js';
 
@@ -24,15 +23,14 @@ export interface DerOptions {
   beta: number;
 }
 
-export class DarkExperienceReplay implements Method {
+export class DarkExperienceReplay extends BufferedMethod {
   readonly name = 'der';
-  readonly buffer: ReplayBuffer;
 
   constructor(
     readonly options: DerOptions,
     random: MemberRandom,
   ) {
-    this.buffer = new ReplayBuffer(options.bufferSize, 'reservoir', random);
+    super(options.bufferSize, 'reservoir', random);
   }
 
   lossTerm(state: LearnerState, output: LearnerOutput, batch: Batch): Tensor | null {
@@ -54,18 +52,6 @@ export class DarkExperienceReplay implements Method {
     }
     noGrad(() => this.buffer.add(batch.inputs, batch.targets, output.unmaskedLogits.detach().transpose(0, 1)));
     return total;
-  }
-
-  stateDict(): Map<string, Tensor> {
-    return this.buffer.stateDict();
-  }
-
-  loadStateDict(state: Map<string, Tensor>): void {
-    this.buffer.loadStateDict(ownEntries(state, this.name));
-  }
-
-  dispose(): void {
-    this.buffer.dispose();
   }
 }
 

@@ -9,10 +9,9 @@
 // The buffer takes each incoming batch after it has been trained on (reservoir over the stream).
 import { crossEntropy } from '../../nn/loss.js';
 import { noGrad, ops, type Tensor } from '../../tensor/index.js';
-import type { Batch, LearnerOutput, LearnerState, Method } from '../method.js';
+import type { Batch, LearnerOutput, LearnerState } from '../method.js';
 import type { MemberRandom } from './random.js';
-import { ReplayBuffer } from './replay.js';
-import { ownEntries } from './state.js';
+import { BufferedMethod } from './replay.js';
 import { int, optional, section } from '../../config/spec.js';
 import { defineMethod } from './definition.js';
 
@@ -20,15 +19,14 @@ export interface ErAceOptions {
   bufferSize: number;
 }
 
-export class ExperienceReplayAce implements Method {
+export class ExperienceReplayAce extends BufferedMethod {
   readonly name = 'er_ace';
-  readonly buffer: ReplayBuffer;
 
   constructor(
     readonly options: ErAceOptions,
     random: MemberRandom,
   ) {
-    this.buffer = new ReplayBuffer(options.bufferSize, 'reservoir', random);
+    super(options.bufferSize, 'reservoir', random);
   }
 
   learningSignal(state: LearnerState, output: LearnerOutput, batch: Batch): Tensor {
@@ -42,18 +40,6 @@ export class ExperienceReplayAce implements Method {
     if (!replayed) return incoming;
     const replayLogits = state.forward(replayed.inputs.to(batch.inputs.dtypeName)).unmaskedLogits;
     return incoming.add(crossEntropy(replayLogits, replayed.targets.transpose(0, 1)).total);
-  }
-
-  stateDict(): Map<string, Tensor> {
-    return this.buffer.stateDict();
-  }
-
-  loadStateDict(state: Map<string, Tensor>): void {
-    this.buffer.loadStateDict(ownEntries(state, this.name));
-  }
-
-  dispose(): void {
-    this.buffer.dispose();
   }
 }
 

@@ -6,13 +6,12 @@
 // F_t is the empirical Fisher: per-example squared gradients of log p(y | x) at the true labels,
 // averaged over `fisher_samples` training examples of the task, taken in eval mode (no dropout,
 // BatchNorm's running statistics) so that each example's gradient is its own.
-import { keep, noGrad, ops, type Tensor } from '../../tensor/index.js';
+import type { Tensor } from '../../tensor/index.js';
 import { QuadraticConsolidation } from './consolidation.js';
 import type { LearnerState, Method, TaskBoundary } from '../method.js';
-import { forEachBatch } from './batches.js';
+import { meanOverExamples } from './example-mean.js';
 import { exampleLosses, memberTargets } from './learner-access.js';
-import { inMode } from '../../nn/mode.js';
-import { perExampleGradients, powerSum } from './per-example-gradients.js';
+import { powerSum } from './per-example-gradients.js';
 import { ownEntries } from './state.js';
 import { choice, float, int, nullable, optional, section } from '../../config/spec.js';
 import { defineMethod } from './definition.js';
@@ -46,38 +45,11 @@ export class ElasticWeightConsolidation implements Method {
 
   /** The empirical Fisher diagonal of the task that ended, per parameter [R, ...]. */
   fisher(state: LearnerState, boundary: TaskBoundary): Tensor[] {
-    const parameters = state.model.parameters();
-    const sums = parameters.map((parameter) => keep(ops.zerosLike(parameter)));
-    const limit = this.options.fisherSamples ?? Number.POSITIVE_INFINITY;
-    let seen = 0;
-    inMode(state.model, false, () =>
-      forEachBatch(boundary.batches(), (batch) => {
-        const take = Math.min(batch.inputs.shape[0], limit - seen);
-        const inputs = batch.inputs.narrow(0, 0, take);
-        const targets = memberTargets({ inputs, targets: batch.targets.narrow(0, 0, take) });
-        perExampleGradients(
-          state.model,
-          parameters,
-          () => exampleLosses(state.forward(inputs).logits, targets),
-          (gradients) =>
-            noGrad(() =>
-              gradients.forEach((gradient, index) => {
-                if (gradient) sums[index].add_(gradient.square().sum(1));
-              }),
-            ),
-          {
-            reduceFactored: (index, factors) => {
-              noGrad(() => sums[index].add_(powerSum(factors, 2)));
-              return true;
-            },
-          },
-        );
-        seen += take;
-        return seen < limit;
-      }),
-    );
-    noGrad(() => sums.forEach((value) => value.div_(Math.max(1, seen))));
-    return sums;
+    return meanOverExamples(state, boundary, this.options.fisherSamples, {
+      scalars: (batch) => exampleLosses(state.forward(batch.inputs).logits, memberTargets(batch)),
+      sum: (gradients) => gradients.square().sum(1),
+      sumFactored: (factors) => powerSum(factors, 2),
+    });
   }
 
   stateDict(): Map<string, Tensor> {

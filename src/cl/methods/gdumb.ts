@@ -9,13 +9,11 @@
 // learning-rate schedule are left out).
 import { crossEntropy } from '../../nn/loss.js';
 import { SGD } from '../../optim/index.js';
-import { noGrad, scope, type Tensor } from '../../tensor/index.js';
-import type { LearnerState, Method, TaskBoundary } from '../method.js';
-import { forEachBatch } from './batches.js';
+import { noGrad, scope } from '../../tensor/index.js';
+import type { LearnerState, TaskBoundary } from '../method.js';
 import type { MemberRandom } from './random.js';
-import { ReplayBuffer } from './replay.js';
+import { BufferedMethod } from './replay.js';
 import { freshInitialisation } from './shrink-perturb.js';
-import { ownEntries } from './state.js';
 import { float, int, optional, section } from '../../config/spec.js';
 import { defineMethod } from './definition.js';
 
@@ -27,15 +25,14 @@ export interface GdumbOptions {
   lr: number;
 }
 
-export class GreedySamplerDumbLearner implements Method {
+export class GreedySamplerDumbLearner extends BufferedMethod {
   readonly name = 'gdumb';
-  readonly buffer: ReplayBuffer;
 
   constructor(
     readonly options: GdumbOptions,
     private readonly random: MemberRandom,
   ) {
-    this.buffer = new ReplayBuffer(options.bufferSize, 'class_balanced', random);
+    super(options.bufferSize, 'class_balanced', random);
   }
 
   /** The stream itself is not learned from. */
@@ -44,7 +41,7 @@ export class GreedySamplerDumbLearner implements Method {
   }
 
   afterTask(state: LearnerState, boundary: TaskBoundary): void {
-    forEachBatch(boundary.batches(), (batch) => this.buffer.add(batch.inputs, batch.targets));
+    this.storeTask(boundary);
     const model = state.model;
     const parameters = model.parameters();
     scope(() => {
@@ -67,18 +64,6 @@ export class GreedySamplerDumbLearner implements Method {
       optimizer.zeroGrad();
       optimizer.dispose();
     }
-  }
-
-  stateDict(): Map<string, Tensor> {
-    return this.buffer.stateDict();
-  }
-
-  loadStateDict(state: Map<string, Tensor>): void {
-    this.buffer.loadStateDict(ownEntries(state, this.name));
-  }
-
-  dispose(): void {
-    this.buffer.dispose();
   }
 }
 

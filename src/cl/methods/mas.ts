@@ -6,12 +6,10 @@
 // the penalty is (λ/2)·Σ_t Ω_t (θ − θ*_t)², the separate quadratic penalty of consolidation.ts (the
 // paper writes λ·Σ Ω (θ − θ*)² with the Ω summed; λ here is twice the paper's for the same pull).
 // Each example's gradient is its own: taken in eval mode, one per example (perExampleGradients).
-import { inMode } from '../../nn/mode.js';
-import { keep, noGrad, ops, type Tensor } from '../../tensor/index.js';
+import { ops, type Tensor } from '../../tensor/index.js';
 import type { LearnerState, Method, TaskBoundary } from '../method.js';
-import { forEachBatch } from './batches.js';
 import { QuadraticConsolidation } from './consolidation.js';
-import { perExampleGradients } from './per-example-gradients.js';
+import { meanOverExamples } from './example-mean.js';
 import { ownEntries } from './state.js';
 import { float, int, nullable, optional, section } from '../../config/spec.js';
 import { defineMethod } from './definition.js';
@@ -42,35 +40,14 @@ export class MemoryAwareSynapses implements Method {
 
   /** Ω of the task that ended, per parameter [R, ...]. */
   importance(state: LearnerState, boundary: TaskBoundary): Tensor[] {
-    const parameters = state.model.parameters();
-    const sums = parameters.map((parameter) => keep(ops.zerosLike(parameter)));
-    const limit = this.options.samples ?? Number.POSITIVE_INFINITY;
-    let seen = 0;
-    inMode(state.model, false, () =>
-      forEachBatch(boundary.batches(), (batch) => {
-        const take = Math.min(batch.inputs.shape[0], limit - seen);
-        const inputs = batch.inputs.narrow(0, 0, take);
-        perExampleGradients(
-          state.model,
-          parameters,
-          () => {
-            const logits = state.forward(inputs).logits;
-            // Masked units are -inf: they are outside the task's head and count as 0.
-            return ops.where(ops.isfinite(logits), logits, ops.zerosLike(logits)).square().sum(2);
-          },
-          (gradients) =>
-            noGrad(() =>
-              gradients.forEach((gradient, index) => {
-                if (gradient) sums[index].add_(gradient.abs().sum(1));
-              }),
-            ),
-        );
-        seen += take;
-        return seen < limit;
-      }),
-    );
-    noGrad(() => sums.forEach((value) => value.div_(Math.max(1, seen))));
-    return sums;
+    return meanOverExamples(state, boundary, this.options.samples, {
+      scalars: (batch) => {
+        const logits = state.forward(batch.inputs).logits;
+        // Masked units are -inf: they are outside the task's head and count as 0.
+        return ops.where(ops.isfinite(logits), logits, ops.zerosLike(logits)).square().sum(2);
+      },
+      sum: (gradients) => gradients.abs().sum(1),
+    });
   }
 
   stateDict(): Map<string, Tensor> {

@@ -183,6 +183,36 @@ export class ReplayBuffer {
   }
 }
 
+/**
+ * A method built around one replay buffer (experience replay, DER, ER-ACE, A-GEM, GDumb): the
+ * buffer's checkpoint entries under the method's name, its release, and storing a whole task.
+ */
+export abstract class BufferedMethod implements Method {
+  abstract readonly name: string;
+  readonly buffer: ReplayBuffer;
+
+  constructor(capacity: number, policy: ReplayPolicy, random: MemberRandom) {
+    this.buffer = new ReplayBuffer(capacity, policy, random);
+  }
+
+  /** Merges every training example of the task that ended into the buffer. */
+  protected storeTask(boundary: TaskBoundary): void {
+    forEachBatch(boundary.batches(), (batch) => this.buffer.add(batch.inputs, batch.targets));
+  }
+
+  stateDict(): Map<string, Tensor> {
+    return this.buffer.stateDict();
+  }
+
+  loadStateDict(state: Map<string, Tensor>): void {
+    this.buffer.loadStateDict(ownEntries(state, this.name));
+  }
+
+  dispose(): void {
+    this.buffer.dispose();
+  }
+}
+
 export interface ReplayOptions {
   bufferSize: number;
   policy: ReplayPolicy;
@@ -190,15 +220,14 @@ export interface ReplayOptions {
   batchRatio: number;
 }
 
-export class ExperienceReplay implements Method {
+export class ExperienceReplay extends BufferedMethod {
   readonly name = 'replay';
-  readonly buffer: ReplayBuffer;
 
   constructor(
     readonly options: ReplayOptions,
     random: MemberRandom,
   ) {
-    this.buffer = new ReplayBuffer(options.bufferSize, options.policy, random);
+    super(options.bufferSize, options.policy, random);
   }
 
   prepareBatch(_state: LearnerState, batch: Batch): Batch {
@@ -212,15 +241,7 @@ export class ExperienceReplay implements Method {
   }
 
   afterTask(_state: LearnerState, boundary: TaskBoundary): void {
-    forEachBatch(boundary.batches(), (batch) => this.buffer.add(batch.inputs, batch.targets));
-  }
-
-  stateDict(): Map<string, Tensor> {
-    return this.buffer.stateDict();
-  }
-
-  loadStateDict(state: Map<string, Tensor>): void {
-    this.buffer.loadStateDict(ownEntries(state, this.name));
+    this.storeTask(boundary);
   }
 }
 
