@@ -5,8 +5,9 @@
 // computed and logged, but the weights stay); when a task ends, its examples enter the memory
 // (the replay buffer's class_balanced policy: equal slots per class seen, random members of each
 // class), each member is re-initialised from its own stream and trained for `epochs` passes' worth
-// of batches drawn from its memory, with SGD and momentum 0.9 as in the paper (its cutmix and
-// learning-rate schedule are left out).
+// of batches drawn from its memory, with SGD and momentum 0.9 as in the paper and the learning rate
+// annealed on a cosine from lr to 0.0005 (the paper restarts the cosine, SGDR; its cutmix and
+// gradient clipping are left out).
 import { crossEntropy } from '../../nn/loss.js';
 import { SGD } from '../../optim/index.js';
 import { noGrad, scope } from '../../tensor/index.js';
@@ -16,6 +17,9 @@ import { BufferedMethod } from './replay.js';
 import { freshInitialisation } from './shrink-perturb.js';
 import { float, int, optional, section } from '../../config/spec.js';
 import { defineMethod } from './definition.js';
+
+/** The learning rate the cosine schedule ends at (the paper's minimum, 0.0005). */
+const MIN_LR = 0.0005;
 
 export interface GdumbOptions {
   bufferSize: number;
@@ -55,6 +59,8 @@ export class GreedySamplerDumbLearner extends BufferedMethod {
       for (let step = 0; step < steps; step += 1) {
         scope(() => {
           const batch = this.buffer.sample(this.options.batchSize)!;
+          // Cosine annealing from lr to MIN_LR over the retraining, as the paper's SGDR schedule ends.
+          optimizer.paramGroups[0].lr = MIN_LR + 0.5 * (this.options.lr - MIN_LR) * (1 + Math.cos((Math.PI * step) / steps));
           optimizer.zeroGrad();
           crossEntropy(state.forward(batch.inputs).unmaskedLogits, batch.targets.transpose(0, 1)).total.backward();
           optimizer.step();
