@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { composeConfig, configToYaml, expandSweep, formatHelp, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
+import { composeConfig, configToYaml, expandSweep, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
 import { Experiment } from '../cl/experiment.js';
 import { prepareExperiment } from '../cl/from-config.js';
 import { ResultsWriter } from '../cl/results-writer.js';
@@ -20,7 +20,8 @@ import { TensorBoardWriter } from '../report/index.js';
 import { logRunSummary, logTaskArrays } from '../report/tensorboard-run.js';
 import { ProgressBar } from './progress.js';
 
-interface RunArguments {
+/** What `plab run` was given (parsed in src/cli/commands.ts). */
+export interface RunArguments {
   overrides: string[];
   resume: string | null;
   sweep: boolean;
@@ -29,50 +30,18 @@ interface RunArguments {
   /** Where the run writes (run_dir=DIR or --run-dir DIR); default a new results/{dataset}/{algorithm}/{date}_{time}[_{overrides}]. */
   runDir: string | null;
   quiet: boolean;
-  help: boolean;
   /** Print the resolved config and exit (Hydra's --cfg job). */
   cfg: boolean;
 }
 
-function parseArguments(argv: string[]): RunArguments {
-  const parsed: RunArguments = { overrides: [], resume: null, sweep: false, jobs: null, runDir: null, quiet: false, help: false, cfg: false };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') parsed.help = true;
-    else if (arg === '--resume') {
-      parsed.resume = argv[i + 1] ?? null;
-      if (!parsed.resume) throw new Error('--resume needs the results directory of the run, e.g. --resume results/mnist/SL (its latest run)');
-      i += 1;
-    } else if (arg === '-m' || arg === '--multirun') parsed.sweep = true;
-    else if (arg === '-j' || arg === '--jobs') {
-      const text = argv[++i];
-      parsed.jobs = text === undefined || text.trim() === '' ? NaN : Number(text);
-      if (!Number.isInteger(parsed.jobs) || parsed.jobs < 1) throw new Error(`${arg} needs a whole number of runs at a time, e.g. -j 2, got ${text === undefined ? 'nothing' : `'${text}'`}`);
-    } else if (arg === '--run-dir' || arg.startsWith('run_dir=')) {
-      parsed.runDir = arg === '--run-dir' ? (argv[++i] ?? null) : arg.slice('run_dir='.length);
-      if (!parsed.runDir) throw new Error(`${arg === '--run-dir' ? '--run-dir' : 'run_dir='} needs a directory, e.g. run_dir=results/mine`);
-    }
-    else if (arg === '--quiet' || arg === '-q') parsed.quiet = true;
-    else if (arg === '--cfg') parsed.cfg = true;
-    else if (arg.startsWith('-')) throw new Error(`unknown option '${arg}' for 'plab run'; options: --resume DIR, -m (sweep), -j N, --run-dir DIR, --cfg, --quiet, --help`);
-    else parsed.overrides.push(arg);
-  }
-  return parsed;
+/** run_dir=DIR among the overrides is --run-dir DIR, Hydra's hydra.run.dir. */
+function takeRunDir(args: RunArguments): RunArguments {
+  const given = args.overrides.filter((override) => override.startsWith('run_dir='));
+  if (given.length === 0) return args;
+  const runDir = given[given.length - 1].slice('run_dir='.length);
+  if (!runDir) throw new Error('run_dir= needs a directory, e.g. run_dir=results/mine');
+  return { ...args, runDir, overrides: args.overrides.filter((override) => !override.startsWith('run_dir=')) };
 }
-
-export const runHelp = `usage: plab run [overrides...] [run_dir=DIR] [--resume DIR] [-m] [-j N] [--cfg] [--quiet]
-
-Runs a continual-learning experiment. Overrides follow Hydra: 'model=cnn' picks a group option,
-'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one. Each run writes a folder of its own,
-results/{dataset}/{algorithm}/{date}_{time}[_{overrides}], and {algorithm}/latest points at the
-newest; run_dir=DIR (or --run-dir DIR) pins the folder instead, and continues the run there if it
-was interrupted. With -m, comma lists become a sweep: 'plab run -m optimizer.lr=0.1,0.01 seed=0,1'
-runs four experiments, -j N of them at a time (default launcher.jobs, 1: on two cores one run at a
-time is fastest), in one sweep folder with a sub-folder per job named by its overrides; with
-launcher=slurm they are one SLURM job array instead.
---resume DIR continues an interrupted run from its last finished task: DIR is a run folder, or an
-algorithm folder for its latest run. A folder has one writer at a time (a lock names it). --cfg prints the
-resolved config and exits without running.`;
 
 /** Runs one experiment to the end; returns the run directory. */
 export async function runExperiment(config: ExperimentConfig, runDir: string, options: { resume: boolean; quiet: boolean; overrides?: string[] }): Promise<string> {
@@ -153,12 +122,8 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
   }
 }
 
-export async function runCommand(argv: string[]): Promise<number> {
-  const args = parseArguments(argv);
-  if (args.help) {
-    console.log(`${runHelp}\n\n${formatHelp()}`);
-    return 0;
-  }
+export async function runCommand(given: RunArguments): Promise<number> {
+  const args = takeRunDir(given);
   if (args.cfg) {
     process.stdout.write(configToYaml(composeConfig(args.overrides)));
     return 0;

@@ -39,7 +39,8 @@ export interface SweepEntry {
 const SKIP = new Set(['report', 'checkpoint', 'node_modules']);
 
 function isRun(dir: string, names: string[]): boolean {
-  return names.some((n) => n === 'config.yaml' || n === 'plan.json' || n === 'summary.json' || (parseTaskDirectoryName(n) !== null && statSync(join(dir, n)).isDirectory()));
+  // config.yaml alone is no run: a conf/ folder (--config-dir) has one too.
+  return names.some((n) => n === 'plan.json' || n === 'summary.json' || (parseTaskDirectoryName(n) !== null && statSync(join(dir, n)).isDirectory()));
 }
 
 function readSummary(dir: string): { members?: number; averageAccuracy?: number; averageAccuracyStd?: number } {
