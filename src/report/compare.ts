@@ -12,6 +12,8 @@ export interface MetricColumn {
   std: number;
   /** Members with a value (stopped members' NaN left out). */
   n: number;
+  /** The members' values, in member order (NaN: a stopped member). */
+  values: number[];
   /** Welch's test against the first run; null for the first run, or where no test is defined. */
   test: WelchResult | null;
 }
@@ -43,7 +45,7 @@ function finalMetrics(runDir: string, name: string): Record<string, number[]> {
 
 function column(values: number[], baseline: number[] | undefined): MetricColumn {
   const { mean, std } = memberStat(values);
-  return { mean, std, n: values.filter((value) => !Number.isNaN(value)).length, test: baseline ? welchTest(values, baseline) : null };
+  return { mean, std, n: values.filter((value) => !Number.isNaN(value)).length, values, test: baseline ? welchTest(values, baseline) : null };
 }
 
 /**
