@@ -74,8 +74,10 @@ export function buildProgram(): Command {
     .version(`plab ${version}`, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'print this help')
     .helpCommand('help [command]', "print a command's help")
+    .option('--config-dir <dir>', "a folder of your own config groups and presets (model/mine.yaml: 'model=mine'), searched before plab's conf/ (repeatable)", collect)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`plab: ${text.replace(/^error: /, '')}`) });
+  const configDirs = (): string[] => (program.opts() as { configDir?: string[] }).configDir ?? [];
 
   subcommand(program, 'run')
     .description('run an experiment (or a sweep with -m)')
@@ -86,9 +88,9 @@ export function buildProgram(): Command {
     .option('--resume <dir>', 'continue an interrupted run (a run folder, or an algorithm folder for its latest run)')
     .option('--cfg', 'print the resolved config and exit')
     .option('-q, --quiet', 'no progress and no summary table')
-    .addHelpText('after', () => `\n${RUN_HELP}\n\n${formatHelp()}\n`)
+    .addHelpText('after', () => `\n${RUN_HELP}\n\n${formatHelp({ configDirs: configDirs() })}\n`)
     .action(async (overrides: string[], options: { multirun?: boolean; jobs?: number; runDir?: string; resume?: string; cfg?: boolean; quiet?: boolean }) => {
-      setExit(await (await import('./run.js')).runCommand({ overrides, sweep: !!options.multirun, jobs: options.jobs ?? null, runDir: options.runDir ?? null, resume: options.resume ?? null, cfg: !!options.cfg, quiet: !!options.quiet }));
+      setExit(await (await import('./run.js')).runCommand({ overrides, sweep: !!options.multirun, jobs: options.jobs ?? null, runDir: options.runDir ?? null, resume: options.resume ?? null, cfg: !!options.cfg, quiet: !!options.quiet, configDirs: configDirs() }));
     });
 
   passThrough(program, 'sweep', "follow a sweep submitted with launcher=slurm ('plab sweep status DIR', 'plab sweep collect DIR')", async (argv) => (await import('./sweep.js')).sweepCommand(argv));
@@ -136,8 +138,8 @@ export function buildProgram(): Command {
     .argument('[group | overrides...]')
     .action((words: string[]) => {
       const [group, ...more] = words;
-      if (group !== undefined && (group.includes('=') || more.length > 0)) process.stdout.write(configToYaml(composeConfig(words)));
-      else console.log(formatHelp(group ? { group } : {}));
+      if (group !== undefined && (group.includes('=') || more.length > 0)) process.stdout.write(configToYaml(composeConfig(words, { configDirs: configDirs() })));
+      else console.log(formatHelp({ configDirs: configDirs(), ...(group ? { group } : {}) }));
     });
 
   return program;

@@ -32,6 +32,8 @@ export interface RunArguments {
   quiet: boolean;
   /** Print the resolved config and exit (Hydra's --cfg job). */
   cfg: boolean;
+  /** A user's own config folders, searched before plab's conf/ (--config-dir). */
+  configDirs: string[];
 }
 
 /** run_dir=DIR among the overrides is --run-dir DIR, Hydra's hydra.run.dir. */
@@ -125,7 +127,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
 export async function runCommand(given: RunArguments): Promise<number> {
   const args = takeRunDir(given);
   if (args.cfg) {
-    process.stdout.write(configToYaml(composeConfig(args.overrides)));
+    process.stdout.write(configToYaml(composeConfig(args.overrides, { configDirs: args.configDirs })));
     return 0;
   }
   if (args.resume) {
@@ -136,7 +138,7 @@ export async function runCommand(given: RunArguments): Promise<number> {
     return 0;
   }
   if (!args.sweep) {
-    const config = composeConfig(args.overrides);
+    const config = composeConfig(args.overrides, { configDirs: args.configDirs });
     if (args.runDir !== null) {
       // A pinned folder that an interrupted run (or a killed sweep's job) left behind is continued;
       // one killed before its plan was written had not begun, and starts again.
@@ -160,7 +162,7 @@ export async function runCommand(given: RunArguments): Promise<number> {
  */
 async function runSweep(args: RunArguments): Promise<number> {
   const grid = expandSweep(args.overrides);
-  const configs = grid.map((job) => composeConfig(job.overrides));
+  const configs = grid.map((job) => composeConfig(job.overrides, { configDirs: args.configDirs }));
   // One folder for the sweep, under the algorithm folder of its first job, and one per job in it.
   const sweepDir = args.runDir ?? newRunFolder(resultsPath(configs[0]), ['multirun']);
   const jobs = grid.map((job, index) => {
@@ -170,7 +172,8 @@ async function runSweep(args: RunArguments): Promise<number> {
   console.log(`sweep: ${jobs.length} runs in ${sweepDir}`);
   const entries = jobs.map(({ name, swept, overrides, runDir }) => ({ name, swept, overrides, runDir }));
   const launcher = jobs[0].config.launcher;
-  const plab = [process.execPath, ...process.execArgv, resolve(process.argv[1])];
+  // The jobs' command: this one, with the user's config folders (absolute, for SLURM's working folder).
+  const plab = [process.execPath, ...process.execArgv, resolve(process.argv[1]), ...args.configDirs.flatMap((dir) => ['--config-dir', resolve(dir)])];
   if (launcher.name === 'slurm') {
     const jobId = submitSweep(sweepDir, entries, launcher, plab);
     console.log(`sweep: submitted ${jobs.length} jobs as SLURM array ${jobId}; follow with 'plab sweep status ${sweepDir}', then 'plab sweep collect ${sweepDir}'`);

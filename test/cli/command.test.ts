@@ -2,7 +2,8 @@
 // sources do, and a bundle older than the sources must be rebuilt before it runs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, utimesSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
@@ -81,4 +82,20 @@ test("plab run --cfg and plab config show with overrides print the resolved conf
   assert.equal(config.model.name, 'cnn');
   assert.equal(config.optimizer.lr, 0.01);
   assert.match(fromSources(['run', '--cfg', 'optimizer.lrr=1']).stderr, /optimizer\.lrr.*optimizer\.lr/);
+});
+
+test('--config-dir adds the presets of a folder of ones own, before or after the command', () => {
+  const user = mkdtempSync(join(tmpdir(), 'plab-cli-conf-'));
+  try {
+    mkdirSync(join(user, 'model'));
+    writeFileSync(join(user, 'model', 'tiny.yaml'), 'name: mlp\nhidden: [32]\nactivation: tanh\nnorm: none\ndropout: 0\n');
+    for (const args of [['--config-dir', user, 'run', '--cfg', 'model=tiny'], ['run', '--cfg', 'model=tiny', '--config-dir', user], ['config', 'show', 'model=tiny', '--config-dir', user]]) {
+      const shown = fromSources(args);
+      assert.equal(shown.status, 0, shown.stderr);
+      assert.deepEqual((parseYaml(shown.stdout) as { model: unknown }).model, { name: 'mlp', hidden: [32], activation: 'tanh', norm: 'none', dropout: 0 });
+    }
+    assert.match(fromSources(['config', 'show', 'model', '--config-dir', user]).stdout, /options: cnn, mlp\*, resnet, tiny, vit/);
+  } finally {
+    rmSync(user, { recursive: true, force: true });
+  }
 });
