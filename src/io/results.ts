@@ -2,7 +2,7 @@
 //   results/{dataset}/{algorithm}/{date}_{time}[_{overrides}]/  (src/io/run-folder.ts)
 //     config.yaml  plan.json  summary.json  report/  checkpoint/
 //     task_{t:03d}/  metrics.npz  expert_metrics.npz  representations.npy  binary_labels.npy
-//                    weights.npz  metadata.json  (manifolds.npz: plab analyze manifolds)
+//                    weights.npz  snapshot_steps.npz  metadata.json  (manifolds.npz: plab analyze manifolds)
 // A task directory counts as finished only once metadata.json exists: it is written last, after
 // every array file, so a run killed mid-flush leaves a task that is visibly unfinished.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +16,8 @@ export const TASK_FILES = {
   representations: 'representations.npy',
   binaryLabels: 'binary_labels.npy',
   weights: 'weights.npz',
+  /** The training steps of the snapshots written (src/cl/snapshot-policy.ts). */
+  snapshotSteps: 'snapshot_steps.npz',
   /** Class-manifold measures, written afterwards by `plab analyze manifolds`. */
   manifolds: 'manifolds.npz',
   /** Written last: its presence marks the task as finished. */

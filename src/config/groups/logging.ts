@@ -11,7 +11,11 @@ export const logging = group({
     log_frequency: int({ min: 1, help: 'training steps between log points' }),
     track_tasks: choice(['all', 'seen'] as const, { help: 'tasks evaluated at each log point: all (needed for forward transfer) or those seen so far' }),
     representation_samples: int({ min: 0, help: 'S, fixed test examples per task whose hidden representations are stored' }),
-    snapshots: choices(['representations', 'weights'] as const, { help: 'arrays stored at every log point besides the metrics' }),
+    snapshots: choices(['representations', 'weights'] as const, { help: 'arrays taken at every log point besides the metrics' }),
+    dense_snapshots: bool({
+      default: false,
+      help: 'write the snapshots of every log point; false: weights at task ends, representations every 5th log point and at task ends (src/cl/snapshot-policy.ts)',
+    }),
     measures: choices(['plasticity', 'probes'] as const, {
       help: 'plasticity: the layer metrics, gradient maps and weight statistics at every log point; probes: linear probes at each task end',
     }),
