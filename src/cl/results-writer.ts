@@ -34,8 +34,8 @@ const OWN_FILES = new Set(['representations', 'labels']);
 interface CheckpointExtra {
   step: number;
   active: boolean[];
-  stopReasons: (string | null)[];
-  accuracyAtInit: number[][];
+  stop_reasons: (string | null)[];
+  accuracy_at_init: number[][];
   members: number;
 }
 
@@ -115,8 +115,8 @@ export class ResultsWriter {
     const extra: CheckpointExtra = {
       step: checkpoint.step,
       active: checkpoint.active,
-      stopReasons: checkpoint.stopReasons,
-      accuracyAtInit: checkpoint.accuracyAtInit,
+      stop_reasons: checkpoint.stopReasons,
+      accuracy_at_init: checkpoint.accuracyAtInit,
       members: checkpoint.dataGenerators.length,
     };
     saveCheckpoint(this.paths.checkpoint, { nextTask: checkpoint.nextTask, tensors, rngStates, extra });
@@ -140,8 +140,8 @@ export class ResultsWriter {
       dataGenerators: Array.from({ length: extra.members }, (_, member) => loaded.rngStates.get(`data/${member}`)!),
       rngState: loaded.rngStates.get('default')!,
       active: extra.active,
-      stopReasons: extra.stopReasons,
-      accuracyAtInit: extra.accuracyAtInit,
+      stopReasons: extra.stop_reasons,
+      accuracyAtInit: extra.accuracy_at_init,
     };
   }
 }

@@ -170,7 +170,7 @@ async function runSweep(args: RunArguments): Promise<number> {
     return { ...job, name, config: configs[index], runDir: join(sweepDir, name) };
   });
   console.log(`sweep: ${jobs.length} runs in ${sweepDir}`);
-  const entries = jobs.map(({ name, swept, overrides, runDir }) => ({ name, swept, overrides, runDir }));
+  const entries = jobs.map(({ name, swept, overrides, runDir }) => ({ name, swept, overrides, run_dir: runDir }));
   const launcher = jobs[0].config.launcher;
   // The jobs' command: this one, with the user's config folders (absolute, for SLURM's working folder).
   const plab = [process.execPath, ...process.execArgv, resolve(process.argv[1]), ...args.configDirs.flatMap((dir) => ['--config-dir', resolve(dir)])];
@@ -182,8 +182,8 @@ async function runSweep(args: RunArguments): Promise<number> {
   const failures = new Map<string, string>();
   const runJob = (job: (typeof entries)[number]) =>
     new Promise<void>((resolve) => {
-      console.log(`sweep: starting ${job.swept.join(' ') || '(no swept keys)'} -> ${job.runDir}`);
-      const child = spawn(plab[0], [...plab.slice(1), 'run', ...job.overrides, '--run-dir', job.runDir, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      console.log(`sweep: starting ${job.swept.join(' ') || '(no swept keys)'} -> ${job.run_dir}`);
+      const child = spawn(plab[0], [...plab.slice(1), 'run', ...job.overrides, '--run-dir', job.run_dir, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let errors = '';
       child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
       child.on('exit', (code) => {

@@ -19,7 +19,7 @@ export function sweepCommand(argv: string[]): number {
   const states = sweepStates(manifest);
   if (sub === 'status') {
     console.log(`sweep ${dir}: SLURM job ${manifest.slurm_job_id}, ${states.filter((s) => s.done).length} of ${states.length} jobs done`);
-    for (const { job, state } of states) console.log(`  ${job.name.padEnd(40)} ${state.padEnd(12)} ${job.runDir}`);
+    for (const { job, state } of states) console.log(`  ${job.name.padEnd(40)} ${state.padEnd(12)} ${job.run_dir}`);
     return 0;
   }
   const pending = states.filter((s) => !s.done);

@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTemporaryFiles, writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from './atomic.js';
+import { snakeCaseKeys } from './snake-case.js';
 
 /** The files of a task directory. */
 export const TASK_FILES = {
@@ -112,7 +113,7 @@ export function startRun(root: string, contents: { configYaml: string; plan: unk
   rmSync(paths.summary, { force: true });
   removeTemporaryFiles(root);
   writeFileAtomic(paths.config, contents.configYaml, options);
-  writeJsonAtomic(paths.plan, contents.plan, options);
+  writeJsonAtomic(paths.plan, snakeCaseKeys(contents.plan), options);
   return paths;
 }
 
