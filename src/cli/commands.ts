@@ -18,6 +18,14 @@ launcher=slurm they are one SLURM job array instead.
 algorithm folder for its latest run. A folder has one writer at a time (a lock names it). --cfg prints the
 resolved config and exits without running.`;
 
+const ANALYZE_HELP = `Class-manifold geometry (Chung, Lee & Sompolinsky 2018; docs/metrics.md) of the saved last-hidden-layer
+representations at the end of every finished task: one manifold per label of each tracked task's
+snapshot samples. Writes task_{t}/manifolds.npz: the fraction of T random dichotomies of the
+manifolds that are linearly separable with the first P classes and M samples of each, the
+simulated capacity P/N_c on the same grid, and the mean-field capacity, radius and dimension of
+every manifold with all its samples. The simulation's cost grows quickly with M: about a minute
+per task for two members at M = 8, three at M = 16.`;
+
 const EXPORT_HELP = `Writes every scalar series of the run's task_*/metrics.npz as one long CSV table: columns run,
 member, task, eval_task, step, metric, layer, value, then the run's config keys.`;
 
@@ -28,6 +36,20 @@ function wholeNumber(min: number, max: number, example: string): (text: string) 
     if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`needs a whole number from ${min}${max === Infinity ? ' up' : ` to ${max}`}, e.g. ${example}, got '${text}'`);
     return value;
   };
+}
+
+/** A parser for a finite number, naming the rejected text. */
+function finiteNumber(text: string): number {
+  const value = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(value)) throw new InvalidArgumentError(`needs a number, got '${text}'`);
+  return value;
+}
+
+/** A parser for whole numbers >= 1 separated by commas, e.g. '2,4,8'. */
+function wholeNumbers(text: string): number[] {
+  const values = text.split(',').map(Number);
+  if (values.some((value) => !Number.isInteger(value) || value < 1)) throw new InvalidArgumentError(`needs whole numbers >= 1 separated by commas, e.g. 2,4,8, got '${text}'`);
+  return values;
 }
 
 /** Repeated or comma-separated values of an option, in order. */
@@ -93,7 +115,16 @@ export function buildProgram(): Command {
       setExit(await (await import('./run.js')).runCommand({ overrides, sweep: !!options.multirun, jobs: options.jobs ?? null, runDir: options.runDir ?? null, resume: options.resume ?? null, cfg: !!options.cfg, quiet: !!options.quiet, configDirs: configDirs() }));
     });
 
-  passThrough(program, 'sweep', "follow a sweep submitted with launcher=slurm ('plab sweep status DIR', 'plab sweep collect DIR')", async (argv) => (await import('./sweep.js')).sweepCommand(argv));
+  const sweep = subcommand(program, 'sweep').description("follow a sweep submitted with launcher=slurm ('plab sweep status DIR', 'plab sweep collect DIR')");
+  for (const [sub, summary] of [
+    ['status', "each job's state (from squeue while SLURM holds it, then from the job's folder)"],
+    ['collect', 'write DIR/sweep_summary.json and print the table, once every job has finished'],
+  ] as const) {
+    subcommand(sweep, sub)
+      .description(summary)
+      .argument('<dir>', "the sweep folder that 'plab run -m … launcher=slurm' printed (it holds sweep.json)")
+      .action(async (dir: string) => setExit((await import('./sweep.js')).sweepCommand(sub, dir)));
+  }
 
   subcommand(program, 'ls')
     .description('list the runs under a results root: status, ACC, wall time and the config keys they differ in')
@@ -120,7 +151,21 @@ export function buildProgram(): Command {
     .action(async (root: string, options: { port: number; host: string }) => setExit(await (await import('./report.js')).serveCommand(root, options)));
 
   passThrough(program, 'clone', "the cloning mode (docs/cloning.md): train a base, expand it, train both ('plab clone check' runs the symmetry checks)", async (argv) => (await import('./clone.js')).cloneCommand(argv));
-  passThrough(program, 'analyze', "analyses of a run's saved arrays ('plab analyze manifolds <run>': class-manifold capacity and geometry)", async (argv) => (await import('./analyze.js')).analyzeCommand(argv));
+  const analyze = subcommand(program, 'analyze').description("analyses of a run's saved arrays ('plab analyze manifolds <run>': class-manifold capacity and geometry)");
+  subcommand(analyze, 'manifolds')
+    .description('class-manifold capacity and geometry of the saved representations at the end of every finished task')
+    .argument('<run>', 'a run folder whose logging.snapshots included representations')
+    .option('--dichotomies <T>', 'random dichotomies per measurement (default 100)', wholeNumber(1, Infinity, '--dichotomies 100'))
+    .option('--gaussians <n>', 'Gaussian vectors per manifold of the mean-field theory (default 200)', wholeNumber(1, Infinity, '--gaussians 200'))
+    .option('--kappa <K>', 'margin of the mean-field capacity (default 0)', finiteNumber)
+    .option('--classes <P1,P2,...>', 'numbers of classes of the grid (default: five steps up to all)', wholeNumbers)
+    .option('--samples <M1,M2,...>', 'samples per class of the grid (default 1,2,4,8)', wholeNumbers)
+    .option('--seed <S>', 'seed of the dichotomies and Gaussian vectors', wholeNumber(0, Infinity, '--seed 0'))
+    .addHelpText('after', `\n${ANALYZE_HELP}\n`)
+    .action(async (run: string, options: { dichotomies?: number; gaussians?: number; kappa?: number; classes?: number[]; samples?: number[]; seed?: number }) => {
+      const { classes, samples, ...rest } = options;
+      setExit(await (await import('./analyze.js')).manifoldsCommand(run, { ...rest, ...(classes ? { classCounts: classes } : {}), ...(samples ? { sampleCounts: samples } : {}) }));
+    });
 
   subcommand(program, 'export')
     .description("a run's metrics as one long CSV table")
@@ -130,7 +175,15 @@ export function buildProgram(): Command {
     .addHelpText('after', `\n${EXPORT_HELP}\n`)
     .action(async (run: string, options: { out?: string }) => setExit((await import('./export.js')).exportCommand(run, options.out ?? null)));
 
-  passThrough(program, 'data', "turn an image-folder dataset into .npy arrays ('plab data prepare')", async (argv) => (await import('./data.js')).dataCommand(argv));
+  const data = subcommand(program, 'data').description("turn an image-folder dataset into .npy arrays ('plab data prepare')");
+  subcommand(data, 'prepare')
+    .description('an image-folder dataset (one folder per class) as .npy arrays: {train,test}_images.npy (uint8 [N, C, size, size]), {train,test}_labels.npy and classes.json')
+    .argument('<images>', 'the image folder')
+    .argument('<output>', "the output folder; use it with dataset=npz dataset.root=<output>")
+    .option('--size <n>', 'side of the square images (default 28)', wholeNumber(1, Infinity, '--size 28'))
+    .addOption(new Option('--channels <c>', '1 (gray, default) or 3 (RGB)').choices(['1', '3']).argParser((text) => Number(text) as 1 | 3))
+    .option('--test-fraction <f>', 'hold out this fraction of each class as the test split when the folder has none', finiteNumber)
+    .action(async (images: string, output: string, options: { size?: number; channels?: 1 | 3; testFraction?: number }) => setExit(await (await import('./data.js')).prepareCommand(images, output, options)));
 
   const config = subcommand(program, 'config').description("show the config groups and options ('plab config show [group]')");
   subcommand(config, 'show')
