@@ -22,6 +22,11 @@ export interface MethodSection {
   replay?: { buffer_size: number; policy: 'reservoir' | 'class_balanced'; batch_ratio: number };
   shrink_perturb?: { shrink: number; noise: number; every: 'step' | 'task'; form: 'ash_adams' | 'dohare' };
   continual_backprop?: { replacement_rate: number; decay_rate: number; maturity_threshold: number };
+  redo?: { tau: number; every: number };
+  /** λ of (λ/2)·‖θ − θ₀‖². */
+  l2_init?: number;
+  reset?: { layers: string[] };
+  spectral?: { lambda: number; power: number };
   ewc?: { lambda: number; mode: 'separate' | 'online'; gamma: number; fisher_samples: number | null };
 }
 
@@ -30,7 +35,7 @@ export interface MethodsConfig {
   seed: number;
   method: MethodSection;
   optimizer: { name: string; lr: number; weight_decay?: number; momentum?: number };
-  model: { name: string; hidden?: number[] };
+  model: { name: string; hidden?: number[]; activation?: string };
   training: { members: number };
 }
 

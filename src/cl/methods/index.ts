@@ -1,10 +1,15 @@
 // The methods of an experiment, built from its configuration in the order their hooks must run:
 // the learning rule's own method (RL's reward signal, Bio's feedback matrices); replay mixes the
-// batch; loss terms (L2, L1, EWC); OGD's projection of the gradients; the NTE or pruning update in
-// place of the optimizer's; then continual backprop and shrink-and-perturb after the update.
+// batch; loss terms (L2, L1, L2 Init, spectral, EWC); OGD's projection of the gradients; the NTE or
+// pruning update in place of the optimizer's; then continual backprop, shrink-and-perturb and ReDo
+// after the update; the layer reset acts at task boundaries.
 import type { Method } from '../method.js';
 import { DEFAULT_PRUNE_RATE, type MethodsConfig } from './config.js';
 import { ContinualBackprop } from './continual-backprop.js';
+import { L2Init } from './l2-init.js';
+import { LayerReset } from './reset.js';
+import { Redo } from './redo.js';
+import { SpectralRegularization } from './spectral.js';
 import { ElasticWeightConsolidation } from './ewc.js';
 import { FeedbackAlignment } from './feedback-alignment.js';
 import { NeuralTangentEnsemble } from './nte.js';
@@ -18,8 +23,13 @@ import { ShrinkPerturb } from './shrink-perturb.js';
 import { validateMethods } from './validate.js';
 
 export * from './config.js';
-export { ContinualBackprop, unitLayers, type ContinualBackpropOptions, type UnitLayer } from './continual-backprop.js';
+export { ContinualBackprop, type ContinualBackpropOptions } from './continual-backprop.js';
+export { optimizerBuffers, reinitializeUnits, unitLayers, type UnitLayer } from './unit-layers.js';
 export { ElasticWeightConsolidation, type EwcOptions } from './ewc.js';
+export { L2Init } from './l2-init.js';
+export { LayerReset, resetModules } from './reset.js';
+export { Redo, type RedoOptions } from './redo.js';
+export { spectralPenalty, SpectralRegularization, topSingularValue, type SpectralOptions } from './spectral.js';
 export { FeedbackAlignment, feedbackLayers } from './feedback-alignment.js';
 export { GradientBasis } from './gradient-basis.js';
 export { gradientAlignment, type GradientAlignment } from './gradient-alignment.js';
@@ -36,7 +46,7 @@ export { TangentExpansion, type ExpansionPoint } from './tangent-expansion.js';
 export { MethodConfigError, validateMethods } from './validate.js';
 
 /** Salts that keep each method's random streams apart from each other and from initialisation. */
-const SALT = { replay: 1_000_000_007, nte: 2_000_000_011, shrinkPerturb: 3_000_000_019, continualBackprop: 4_000_000_007, reinforce: 5_000_000_029, feedbackAlignment: 6_000_000_001 };
+const SALT = { replay: 1_000_000_007, nte: 2_000_000_011, shrinkPerturb: 3_000_000_019, continualBackprop: 4_000_000_007, reinforce: 5_000_000_029, feedbackAlignment: 6_000_000_001, redo: 7_000_000_001, reset: 8_000_000_011 };
 
 export interface PopulationMethods {
   /** Member r's seed, from which its method streams derive; default config.seed + r (the learner's). */
@@ -65,6 +75,8 @@ export function buildMethods(config: MethodsConfig, population: PopulationMethod
   }
   if (remedies && method.l2 !== undefined) methods.push(new WeightDecay(method.l2));
   if (remedies && method.l1 !== undefined) methods.push(new ActivationL1(method.l1));
+  if (remedies && method.l2_init !== undefined) methods.push(new L2Init(method.l2_init));
+  if (remedies && method.spectral) methods.push(new SpectralRegularization({ ...method.spectral }));
   if (remedies && method.ewc) {
     const { lambda, mode, gamma, fisher_samples: fisherSamples } = method.ewc;
     methods.push(new ElasticWeightConsolidation({ lambda, mode, gamma, fisherSamples }));
@@ -94,5 +106,7 @@ export function buildMethods(config: MethodsConfig, population: PopulationMethod
     methods.push(new ContinualBackprop({ replacementRate, decayRate, maturityThreshold }, random(SALT.continualBackprop)));
   }
   if (remedies && method.shrink_perturb) methods.push(new ShrinkPerturb({ ...method.shrink_perturb }, random(SALT.shrinkPerturb)));
+  if (remedies && method.redo) methods.push(new Redo({ ...method.redo }, random(SALT.redo)));
+  if (remedies && method.reset) methods.push(new LayerReset(method.reset.layers, random(SALT.reset)));
   return methods;
 }

@@ -38,12 +38,14 @@ export function validateMethods(config: MethodsConfig): void {
       ['method.l1', method.l1 !== undefined],
       ['method.l2', method.l2 !== undefined],
       ['method.ewc', method.ewc !== undefined],
+      ['method.l2_init', method.l2_init !== undefined],
+      ['method.spectral', method.spectral !== undefined],
     ];
     for (const [key, present] of lossTerms) {
       if (present) problem(key, `${what} learns from the cross-entropy of each example alone; ${key} adds a loss term it would never see. Remove ${key} or method.nte`);
     }
     if (method.ogd) problem('method.ogd', `${what} does not follow the gradient, so method.ogd's projection of it has no effect. Remove one of them`);
-    for (const key of ['shrink_perturb', 'continual_backprop'] as const) {
+    for (const key of ['shrink_perturb', 'continual_backprop', 'redo', 'reset'] as const) {
       if (method[key]) {
         problem(`method.${key}`, `${what} keeps each weight's sign and magnitude as its own state; method.${key} rewrites weights behind it (flipping signs). Remove one of them`);
       }
@@ -60,12 +62,21 @@ export function validateMethods(config: MethodsConfig): void {
   if (method.l1 !== undefined && hiddenLayers === 0) {
     problem('method.l1', 'method.l1 penalises hidden activations, but model.hidden=[] makes a linear model with none; add hidden layers or remove method.l1');
   }
-  if (method.continual_backprop) {
+  for (const key of ['continual_backprop', 'redo'] as const) {
+    if (!method[key]) continue;
     if (!UNIT_ARCHITECTURES.includes(model.name)) {
-      problem('method.continual_backprop', `method.continual_backprop replaces hidden units of ${UNIT_ARCHITECTURES.join(' and ')} models; model=${model.name} has residual or attention paths whose units have no single outgoing layer`);
+      problem(`method.${key}`, `method.${key} replaces hidden units of ${UNIT_ARCHITECTURES.join(' and ')} models; model=${model.name} has residual or attention paths whose units have no single outgoing layer`);
     } else if (hiddenLayers === 0) {
-      problem('method.continual_backprop', 'method.continual_backprop replaces hidden units, but model.hidden=[] makes a linear model with none; add hidden layers');
+      problem(`method.${key}`, `method.${key} replaces hidden units, but model.hidden=[] makes a linear model with none; add hidden layers`);
+    } else if (model.activation === 'crelu') {
+      problem('model.activation', `method.${key} replaces hidden units, but model.activation=crelu gives each unit two outputs in separate halves of the next layer's input; use another activation or remove method.${key}`);
     }
+  }
+  if (method.reset && model.name === 'mlp') {
+    const names = [...Array.from({ length: hiddenLayers }, (_, index) => `layer${index + 1}`), 'head'];
+    const unknown = method.reset.layers.filter((layer) => !names.includes(layer));
+    if (unknown.length > 0) problem('method.reset.layers', `method.reset.layers names ${unknown.map((layer) => `'${layer}'`).join(', ')}, which model=mlp with ${hiddenLayers} hidden layers does not have; its layers are ${names.join(', ')}`);
+    if (method.reset.layers.length === 0) problem('method.reset.layers', 'method.reset.layers is empty; name the layers to reset, e.g. [head]');
   }
   if (problems.length > 0) throw new MethodConfigError(problems, keys);
 }

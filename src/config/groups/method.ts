@@ -4,7 +4,7 @@
 // through one of its keys starts from the defaults below.
 import { DEFAULT_PRUNE_RATE } from '../../cl/methods/config.js';
 import { group } from '../group.js';
-import { bool, choice, float, int, nullable, optional, section } from '../spec.js';
+import { bool, choice, float, int, nullable, optional, section, strings } from '../spec.js';
 
 export const method = group({
   name: 'method',
@@ -76,6 +76,33 @@ export const method = group({
           maturity_threshold: int({ min: 0, default: 100, help: 'steps a unit is protected from replacement after its reset' }),
         },
         { help: 'continual backprop (Dohare et al. 2024): reinitialise the least useful hidden units' },
+      ),
+    ),
+    redo: optional(
+      section(
+        {
+          tau: float({ min: 0, default: 0.1, help: "τ: a unit whose mean |activation| over the batch, divided by its layer's average, is at most τ is dormant and recycled" }),
+          every: int({ min: 1, default: 1000, help: 'steps between recycling passes (counted over the whole run)' }),
+        },
+        { help: 'ReDo (Sokar et al. 2023): reinitialise τ-dormant hidden units, incoming weights from the initialisation, outgoing weights zero (mlp, cnn)' },
+      ),
+    ),
+    l2_init: optional(float({ min: 0, default: 0.01, help: 'λ of the loss term λ/2·‖θ − θ₀‖², an L2 penalty towards the initial weights θ₀ (L2 Init, Kumar et al. 2023)' })),
+    reset: optional(
+      section(
+        {
+          layers: strings({ default: ['head'], help: "layers drawn afresh from their initialisation before every task but the first: [head] is a head reset; e.g. [layer2, head] resets the last two (mlp names: layer1, layer2, ..., head)" }),
+        },
+        { help: 'head or layer reset at task boundaries (Nikishin et al. 2022), with the reset layers\' optimizer state zeroed' },
+      ),
+    ),
+    spectral: optional(
+      section(
+        {
+          lambda: float({ min: 0, default: 1e-4, help: 'λ of λ·Σ_layers (σ_max^k − 1)², σ_max the largest singular value of the layer\'s [W | b]' }),
+          power: float({ above: 0, default: 2, help: 'k, the power of σ_max (the paper\'s 2)' }),
+        },
+        { help: 'spectral regularisation (Lewandowski et al. 2024): keep each layer\'s largest singular value near 1' },
       ),
     ),
     ewc: optional(
