@@ -1,6 +1,6 @@
 // The scenario group: how the dataset becomes a sequence of tasks.
 import { group } from '../group.js';
-import { bool, choice, float, int, intLists, ints, nullable } from '../spec.js';
+import { bool, choice, float, int, intLists, ints, nullable, optional } from '../spec.js';
 
 export const scenario = group({
   name: 'scenario',
@@ -8,8 +8,8 @@ export const scenario = group({
   discriminator: 'type',
   common: {
     num_tasks: nullable(int({ min: 1, help: 'number of tasks; null = as many as the scenario defines. When set it is part of the algorithm directory name' })),
-    train_samples_per_class: nullable(int({ min: 1, help: "training images of each class in a task, drawn at random; null = as many as the dataset's smallest class has" }), { default: null }),
-    test_samples_per_class: nullable(int({ min: 1, help: "test images of each class in a task's test set; null = as many as the dataset's smallest class has" }), { default: null }),
+    train_samples_per_class: optional(nullable(int({ min: 1, help: "training images of each class in a task, drawn at random; null or absent = as many as the dataset's smallest class has (add with +scenario.train_samples_per_class=N)" }), { default: null })),
+    test_samples_per_class: optional(nullable(int({ min: 1, help: "test images of each class in a task's test set; null or absent = as many as the dataset's smallest class has" }), { default: null })),
   },
   variants: {
     split: {
