@@ -20,7 +20,9 @@ import type { LearnerState, Method } from '../method.js';
 import type { MemberRandom } from './random.js';
 import { stochasticCounts, topPerMember } from './selection.js';
 import { ownEntries } from './state.js';
-import { outgoingMagnitude, reinitializeUnits, unitLayers, type UnitLayer } from './unit-layers.js';
+import { float, int, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
+import { checkUnitModel, outgoingMagnitude, reinitializeUnits, unitLayers, type UnitLayer } from './unit-layers.js';
 
 export interface ContinualBackpropOptions {
   replacementRate: number;
@@ -123,3 +125,27 @@ export class ContinualBackprop implements Method {
     return layers;
   }
 }
+
+/** Salt of the members' unit-reinitialisation streams. */
+const SALT = 4_000_000_007;
+
+export const continualBackpropMethod = defineMethod({
+  key: 'continual_backprop',
+  help: 'continual backprop: the least useful mature hidden units reinitialised after each update',
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        replacement_rate: float({ min: 0, max: 1, default: 1e-4, help: 'fraction of mature units replaced per step' }),
+        decay_rate: float({ min: 0, below: 1, default: 0.99, help: 'decay of the running unit utility (bias-corrected)' }),
+        maturity_threshold: int({ min: 0, default: 100, help: 'steps a unit is protected from replacement after its reset' }),
+      },
+      { help: 'continual backprop (Dohare et al. 2024): reinitialise the least useful hidden units' },
+    ),
+  ),
+  check(_value, config, problem) {
+    checkUnitModel('continual_backprop', config, problem);
+  },
+  build: ({ replacement_rate: replacementRate, decay_rate: decayRate, maturity_threshold: maturityThreshold }, context) =>
+    new ContinualBackprop({ replacementRate, decayRate, maturityThreshold }, context.random(SALT)),
+});

@@ -4,8 +4,10 @@
 // the current task does not need drift back to their initial values, where they are trainable; with
 // θ(0) = 0 it is plain L2 (method.l2, the same λ/2 convention). The anchors are taken before the
 // first step and saved in checkpoints, so a resumed run pulls towards the same point.
+import { float, optional } from '../../config/spec.js';
 import { keep, type Tensor } from '../../tensor/index.js';
 import type { LearnerState, Method } from '../method.js';
+import { defineMethod } from './definition.js';
 import { cloneAll } from './parameters.js';
 import { ownEntries } from './state.js';
 
@@ -54,3 +56,11 @@ export class L2Init implements Method {
     return this.anchors;
   }
 }
+
+export const l2InitMethod = defineMethod({
+  key: 'l2_init',
+  help: 'L2 Init: an L2 penalty towards the initial weights',
+  algorithm: false,
+  spec: optional(float({ min: 0, default: 0.01, help: 'λ of the loss term λ/2·‖θ − θ₀‖², θ₀ the initial weights (L2 Init, Kumar et al. 2023)' })),
+  build: (lambda) => new L2Init(lambda),
+});

@@ -4,14 +4,16 @@
 // (s ≤ τ): input weights drawn from the layer's initialisation, zero outgoing weights, zero optimizer
 // state (reinitializeUnits). The score is dormant_ratio's (docs/metrics.md), so the metric reports
 // what the method acts on. Each member recycles its own units, with its own random stream.
+import { float, int, optional, section } from '../../config/spec.js';
 import type { ModelOutput } from '../../nn/models/model.js';
 import { dormantUnits } from '../../metrics/units.js';
 import { noGrad, ops, scope, type Tensor } from '../../tensor/index.js';
 import type { LearnerState, Method } from '../method.js';
+import { defineMethod } from './definition.js';
 import { memberMask } from './parameters.js';
 import type { MemberRandom } from './random.js';
 import { ownEntries } from './state.js';
-import { reinitializeUnits, unitLayers } from './unit-layers.js';
+import { checkUnitModel, reinitializeUnits, unitLayers } from './unit-layers.js';
 
 export interface RedoOptions {
   /** τ: a unit whose normalised score is at most τ is dormant. */
@@ -60,3 +62,25 @@ export class Redo implements Method {
     this.random.loadStateDict(ownEntries(state, this.name));
   }
 }
+
+/** Salt of the members' unit-reinitialisation streams. */
+const SALT = 7_000_000_001;
+
+export const redoMethod = defineMethod({
+  key: 'redo',
+  help: 'ReDo: τ-dormant hidden units reinitialised every few steps',
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        tau: float({ min: 0, default: 0.1, help: "τ: a unit whose mean |activation| over the batch, divided by its layer's average, is at most τ is dormant and recycled" }),
+        every: int({ min: 1, default: 1000, help: 'steps between recycling passes (counted over the whole run)' }),
+      },
+      { help: 'ReDo (Sokar et al. 2023): reinitialise τ-dormant hidden units, incoming weights from the initialisation, outgoing weights zero (mlp, cnn)' },
+    ),
+  ),
+  check(_value, config, problem) {
+    checkUnitModel('redo', config, problem);
+  },
+  build: (settings, context) => new Redo({ ...settings }, context.random(SALT)),
+});

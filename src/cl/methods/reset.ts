@@ -4,10 +4,12 @@
 // what it learned. layers: [head] is a head reset (the output layer only); naming hidden blocks as
 // well ([layer2, head]) resets the last layers, as Nikishin et al. reset the last layers of their
 // agents. Each member draws from its own stream; stopped members are left alone.
+import { optional, section, strings } from '../../config/spec.js';
 import type { Model } from '../../nn/models/model.js';
 import type { Module } from '../../nn/module.js';
 import { noGrad, ops, scope, type Tensor } from '../../tensor/index.js';
 import type { LearnerState, Method } from '../method.js';
+import { defineMethod, hiddenLayerCount } from './definition.js';
 import type { MemberRandom } from './random.js';
 import { ownEntries } from './state.js';
 import { optimizerBuffers } from './unit-layers.js';
@@ -72,3 +74,30 @@ export function resetModules(model: Model, layers: readonly string[]): Module[] 
   }
   return modules.map(([, module]) => module).filter((module) => chosen.has(module));
 }
+
+/** Salt of the members' reinitialisation streams. */
+const SALT = 8_000_000_011;
+
+export const resetMethod = defineMethod({
+  key: 'reset',
+  help: 'head or layer reset: chosen layers drawn afresh at every task boundary',
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        layers: strings({ default: ['head'], help: 'layers drawn afresh from their initialisation before every task but the first: [head] is a head reset; e.g. [layer2, head] resets the last two (mlp names: layer1, layer2, ..., head)' }),
+      },
+      { help: "head or layer reset at task boundaries (Nikishin et al. 2022), with the reset layers' optimizer state zeroed" },
+    ),
+  ),
+  check({ layers }, config, problem) {
+    if (layers.length === 0) problem('method.reset.layers', 'method.reset.layers is empty; name the layers to reset, e.g. [head]');
+    // Other architectures' module names are checked against the built model before the first step.
+    if (config.model.name !== 'mlp') return;
+    const hidden = hiddenLayerCount(config.model);
+    const names = [...Array.from({ length: hidden }, (_, index) => `layer${index + 1}`), 'head'];
+    const unknown = layers.filter((layer) => !names.includes(layer));
+    if (unknown.length > 0) problem('method.reset.layers', `method.reset.layers names ${unknown.map((layer) => `'${layer}'`).join(', ')}, which model=mlp with ${hidden} hidden layers does not have; its layers are ${names.join(', ')}`);
+  },
+  build: ({ layers }, context) => new LayerReset(layers, context.random(SALT)),
+});

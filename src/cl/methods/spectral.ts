@@ -6,11 +6,13 @@
 // k = 2 by default, as the paper's. σ_max is computed exactly (linalg_svdvals, whose gradient is
 // u₁v₁ᵀ for a simple top singular value) rather than by the paper's one power-iteration step per
 // update, which estimates the same number; the layers here are small enough for an exact SVD.
+import { float, optional, section } from '../../config/spec.js';
 import { Conv2d } from '../../nn/conv.js';
 import { Linear } from '../../nn/linear.js';
 import type { Model } from '../../nn/models/model.js';
 import { ops, type Tensor } from '../../tensor/index.js';
 import type { LearnerState, Method } from '../method.js';
+import { defineMethod } from './definition.js';
 
 export interface SpectralOptions {
   /** λ. */
@@ -49,3 +51,19 @@ export function topSingularValue(layer: Linear | Conv2d): Tensor {
   const augmented = layer.bias ? ops.cat([matrix, layer.bias.unsqueeze(2)], 2) : matrix;
   return ops.svdvals(augmented).select(1, 0);
 }
+
+export const spectralMethod = defineMethod({
+  key: 'spectral',
+  help: "spectral regularisation: each layer's largest singular value kept near 1",
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        lambda: float({ min: 0, default: 1e-4, help: "λ of λ·Σ_layers (σ_max^k − 1)², σ_max the largest singular value of the layer's [W | b]" }),
+        power: float({ above: 0, default: 2, help: "k, the power of σ_max (the paper's 2)" }),
+      },
+      { help: "spectral regularisation (Lewandowski et al. 2024): keep each layer's largest singular value near 1" },
+    ),
+  ),
+  build: (settings) => new SpectralRegularization({ ...settings }),
+});

@@ -16,6 +16,7 @@ import type { Model } from '../../nn/models/model.js';
 import { BatchNorm1d, BatchNorm2d, LayerNorm } from '../../nn/normalization.js';
 import type { Optimizer } from '../../optim/index.js';
 import { ops, type Tensor } from '../../tensor/index.js';
+import { hiddenLayerCount, type MethodsView, type Problem } from './definition.js';
 import type { MemberRandom } from './random.js';
 
 /** A layer of hidden units: the layer that makes them, its norm, and the layer that reads them. */
@@ -27,6 +28,21 @@ export interface UnitLayer {
   outgoing: Linear | Conv2d;
   /** Input entries of `outgoing` per unit: 1, or H·W where convolutional channels are flattened. */
   span: number;
+}
+
+/** The architectures whose hidden units unitLayers knows. */
+const UNIT_ARCHITECTURES = ['mlp', 'cnn'];
+
+/** The configurations in which method.<key> cannot find units to reinitialise (continual backprop, ReDo). */
+export function checkUnitModel(key: string, config: MethodsView, problem: Problem): void {
+  const { model } = config;
+  if (!UNIT_ARCHITECTURES.includes(model.name)) {
+    problem(`method.${key}`, `method.${key} replaces hidden units of ${UNIT_ARCHITECTURES.join(' and ')} models; model=${model.name} has residual or attention paths whose units have no single outgoing layer`);
+  } else if (hiddenLayerCount(model) === 0) {
+    problem(`method.${key}`, `method.${key} replaces hidden units, but model.hidden=[] makes a linear model with none; add hidden layers`);
+  } else if (model.activation === 'crelu') {
+    problem('model.activation', `method.${key} replaces hidden units, but model.activation=crelu gives each unit two outputs in separate halves of the next layer's input; use another activation or remove method.${key}`);
+  }
 }
 
 /** The hidden-unit layers of an MLP or a CNN, in depth order; `method` names the caller in errors. */
