@@ -4,7 +4,7 @@ export { ActivationL1, activationL1Method } from './activation-l1.js';
 export { ContinualBackprop, continualBackpropMethod, type ContinualBackpropOptions } from './continual-backprop.js';
 export { defineMethod, defineRule, type BuildContext, type KeyMethod, type MethodDefinition, type MethodsView, type Problem, type RuleMethod } from './definition.js';
 export { ElasticWeightConsolidation, type EwcOptions } from './ewc.js';
-export { FeedbackAlignment, feedbackLayers } from './feedback-alignment.js';
+export { FeedbackAlignment, feedbackLayers, routeThroughFeedback } from './feedback-alignment.js';
 export { L2Init, l2InitMethod } from './l2-init.js';
 export { GradientBasis } from './gradient-basis.js';
 export { gradientAlignment, type GradientAlignment } from './gradient-alignment.js';
