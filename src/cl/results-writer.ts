@@ -1,12 +1,13 @@
 // Turns the experiment's records into the results layout of docs/architecture.md (src/io/results.ts) and its
 // checkpoints into src/io/checkpoint.ts's, whose write order makes a killed run resumable.
 import { readFileSync } from 'node:fs';
-import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { encodeNpy, type NdArray } from '../io/npy.js';
 import { encodeNpz } from '../io/npz.js';
 import { readTaskMetadata, runPaths, writeTask, type RunPaths } from '../io/results.js';
-import { native, scope, type Tensor } from '../tensor/index.js';
-import type { Checkpoint, TaskRecord } from './experiment.js';
+import { native, scope } from '../tensor/index.js';
+import type { TaskRecord } from './experiment.js';
+import { keptLogPoints, takeLogPoints } from './snapshot-policy.js';
 
 export interface TaskMetadata {
   task: number;
@@ -30,32 +31,42 @@ export interface TaskMetadata {
 /** Series stored in files of their own rather than in metrics.npz. */
 const OWN_FILES = new Set(['representations', 'labels']);
 
-interface CheckpointExtra {
-  step: number;
-  active: boolean[];
-  stopReasons: (string | null)[];
-  accuracyAtInit: number[][];
-  members: number;
+export interface ResultsWriterOptions {
+  /** Write the snapshots of every log point (logging.dense_snapshots), not src/cl/snapshot-policy.ts's subset. */
+  denseSnapshots?: boolean;
 }
 
 export class ResultsWriter {
   readonly paths: RunPaths;
 
-  constructor(readonly runDir: string) {
+  constructor(
+    readonly runDir: string,
+    private readonly options: ResultsWriterOptions = {},
+  ) {
     this.paths = runPaths(runDir);
   }
 
   writeTask(record: TaskRecord, metadata: Pick<TaskMetadata, 'classes' | 'seeds' | 'stopped_members'>): void {
-    const files: Record<string, Uint8Array> = {
-      'metrics.npz': encodeNpz(record.learner.stacked((name) => !OWN_FILES.has(name) && !name.startsWith('weights/'))),
-    };
+    const metrics = record.learner.stacked((name) => !OWN_FILES.has(name) && !name.startsWith('weights/'));
+    const files: Record<string, Uint8Array> = { 'metrics.npz': encodeNpz(metrics) };
+    const steps = metrics.get('step')!;
+    const dense = this.options.denseSnapshots ?? false;
+    const snapshotSteps = new Map<string, NdArray>();
+    const representationPoints = keptLogPoints('representations', steps.shape[0], dense);
     for (const name of OWN_FILES) {
       const array = record.learner.stacked((candidate) => candidate === name).get(name);
-      if (array) files[`${name}.npy`] = encodeNpy(array);
+      if (!array) continue;
+      files[`${name}.npy`] = encodeNpy(takeLogPoints(array, representationPoints));
+      snapshotSteps.set('representations', takeLogPoints(steps, representationPoints));
     }
+    const weightPoints = keptLogPoints('weights', steps.shape[0], dense);
     const weights = new Map<string, NdArray>();
-    for (const [name, array] of record.learner.stacked((candidate) => candidate.startsWith('weights/'))) weights.set(name.slice('weights/'.length), array);
-    if (weights.size > 0) files['weights.npz'] = encodeNpz(weights);
+    for (const [name, array] of record.learner.stacked((candidate) => candidate.startsWith('weights/'))) weights.set(name.slice('weights/'.length), takeLogPoints(array, weightPoints));
+    if (weights.size > 0) {
+      files['weights.npz'] = encodeNpz(weights);
+      snapshotSteps.set('weights', takeLogPoints(steps, weightPoints));
+    }
+    if (snapshotSteps.size > 0) files['snapshot_steps.npz'] = encodeNpz(snapshotSteps);
     if (record.expert) files['expert_metrics.npz'] = encodeNpz(record.expert.stacked());
     const full: TaskMetadata = {
       task: record.task,
@@ -83,47 +94,11 @@ export class ResultsWriter {
    * tensors it holds (views, generator states) are released once written; the live state is not.
    */
   writeCheckpoint(make: () => Checkpoint): void {
-    scope(() => this.save(make()));
-  }
-
-  private save(checkpoint: Checkpoint): void {
-    const tensors = new Map<string, Tensor>();
-    for (const [prefix, map] of [['model', checkpoint.model], ['optimizer', checkpoint.optimizer], ['methods', checkpoint.methods]] as const) {
-      for (const [key, value] of map) tensors.set(`${prefix}/${key}`, value);
-    }
-    const rngStates = new Map<string, Tensor>(checkpoint.dataGenerators.map((state, member) => [`data/${member}`, state]));
-    rngStates.set('default', checkpoint.rngState);
-    const extra: CheckpointExtra = {
-      step: checkpoint.step,
-      active: checkpoint.active,
-      stopReasons: checkpoint.stopReasons,
-      accuracyAtInit: checkpoint.accuracyAtInit,
-      members: checkpoint.dataGenerators.length,
-    };
-    saveCheckpoint(this.paths.checkpoint, { nextTask: checkpoint.nextTask, tensors, rngStates, extra });
+    scope(() => saveCheckpoint(this.paths.checkpoint, make()));
   }
 
   readCheckpoint(): Checkpoint | null {
-    const loaded = loadCheckpoint(this.paths.checkpoint);
-    if (!loaded) return null;
-    const extra = loaded.extra as CheckpointExtra;
-    const section = (prefix: string): Map<string, Tensor> => {
-      const map = new Map<string, Tensor>();
-      for (const [key, value] of loaded.tensors) if (key.startsWith(`${prefix}/`)) map.set(key.slice(prefix.length + 1), value);
-      return map;
-    };
-    return {
-      nextTask: loaded.nextTask,
-      step: extra.step,
-      model: section('model'),
-      optimizer: section('optimizer'),
-      methods: section('methods'),
-      dataGenerators: Array.from({ length: extra.members }, (_, member) => loaded.rngStates.get(`data/${member}`)!),
-      rngState: loaded.rngStates.get('default')!,
-      active: extra.active,
-      stopReasons: extra.stopReasons,
-      accuracyAtInit: extra.accuracyAtInit,
-    };
+    return loadCheckpoint(this.paths.checkpoint);
   }
 }
 

@@ -10,43 +10,33 @@ import { writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from './ato
 import { fromNdArray, toNdArray, type NdArray } from './npy.js';
 import { decodeNpz, encodeNpz } from './npz.js';
 
+/** A run's state at a task boundary, as saved and as loaded: the one checkpoint type of plab. */
 export interface Checkpoint {
   /** Tasks [0, nextTask) are finished; a resumed run starts at nextTask. */
   nextTask: number;
-  /** The run's state tensors by name, e.g. 'learner/fc1.weight', 'optimizer/0/exp_avg'. */
-  tensors: Record<string, Tensor> | Map<string, Tensor>;
-  /** Random-stream states by name: Generator.getState() per member, getRngState() for the default. */
-  rngStates: Record<string, Tensor> | Map<string, Tensor>;
-  /** Small JSON-serialisable state (counters, metric rows so far). */
-  extra?: unknown;
-}
-
-export interface LoadedCheckpoint {
-  nextTask: number;
-  /** New CPU tensors; the caller copies them into place (loadStateDict) and disposes them. */
+  /** The run's state tensors by name, e.g. 'model/fc1.weight', 'optimizer/0/exp_avg'; loaded ones are new CPU tensors, to copy into place (loadStateDict) and dispose. */
   tensors: Map<string, Tensor>;
+  /** Random-stream states by name: Generator.getState() per member, getRngState() for the default. */
   rngStates: Map<string, Tensor>;
+  /** Small JSON-serialisable state (counters, flags); null when there is none. */
   extra: unknown;
 }
 
 interface Manifest {
   format: 'plab-checkpoint';
-  version: 1;
-  nextTask: number;
+  /** 2: snake_case keys (1 had nextTask and rngStates). */
+  version: 2;
+  next_task: number;
   /** The .npz in the checkpoint folder that holds this checkpoint's tensors. */
   arrays: string;
   tensors: string[];
-  rngStates: string[];
+  rng_states: string[];
   extra: unknown;
 }
 
 const MANIFEST = 'checkpoint.json';
 const TENSOR_PREFIX = 'tensor/';
 const RNG_PREFIX = 'rng/';
-
-function entries(tensors: Record<string, Tensor> | Map<string, Tensor>): [string, Tensor][] {
-  return tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
-}
 
 function arraysFile(nextTask: number): string {
   return `state_${String(nextTask).padStart(3, '0')}.npz`;
@@ -59,19 +49,19 @@ function arraysFile(nextTask: number): string {
 export function saveCheckpoint(directory: string, checkpoint: Checkpoint, options: AtomicWriteOptions = {}): void {
   if (!Number.isInteger(checkpoint.nextTask) || checkpoint.nextTask < 0) throw new RangeError(`saveCheckpoint: nextTask must be a whole number >= 0, got ${checkpoint.nextTask}`);
   const arrays = new Map<string, NdArray>();
-  const tensors = entries(checkpoint.tensors);
-  const rngStates = entries(checkpoint.rngStates);
+  const tensors = [...checkpoint.tensors];
+  const rngStates = [...checkpoint.rngStates];
   for (const [name, t] of tensors) arrays.set(TENSOR_PREFIX + name, toNdArray(t));
   for (const [name, t] of rngStates) arrays.set(RNG_PREFIX + name, toNdArray(t));
   const file = arraysFile(checkpoint.nextTask);
   writeFileAtomic(join(directory, file), encodeNpz(arrays), options);
   const manifest: Manifest = {
     format: 'plab-checkpoint',
-    version: 1,
-    nextTask: checkpoint.nextTask,
+    version: 2,
+    next_task: checkpoint.nextTask,
     arrays: file,
     tensors: tensors.map(([name]) => name),
-    rngStates: rngStates.map(([name]) => name),
+    rng_states: rngStates.map(([name]) => name),
     extra: checkpoint.extra ?? null,
   };
   writeJsonAtomic(join(directory, MANIFEST), manifest, options);
@@ -81,7 +71,7 @@ export function saveCheckpoint(directory: string, checkpoint: Checkpoint, option
 }
 
 /** The checkpoint in `directory`, or null when there is none yet. */
-export function loadCheckpoint(directory: string): LoadedCheckpoint | null {
+export function loadCheckpoint(directory: string): Checkpoint | null {
   const manifestPath = join(directory, MANIFEST);
   if (!existsSync(manifestPath)) return null;
   let manifest: Manifest;
@@ -90,8 +80,10 @@ export function loadCheckpoint(directory: string): LoadedCheckpoint | null {
   } catch (error) {
     throw new Error(`${manifestPath} is damaged (${(error as Error).message}); delete the checkpoint folder to restart the run from task 0`);
   }
-  if (manifest.format !== 'plab-checkpoint' || manifest.version !== 1) {
-    throw new Error(`${manifestPath} is not a plab checkpoint of version 1 (format ${manifest.format}, version ${manifest.version})`);
+  if (manifest.format !== 'plab-checkpoint' || manifest.version !== 2) {
+    throw new Error(
+      `${manifestPath} is not a plab checkpoint of version 2 (format ${manifest.format}, version ${manifest.version}); an older plab wrote it: finish the run with that version, or delete the checkpoint folder to restart the run from task 0`,
+    );
   }
   const arraysPath = join(directory, manifest.arrays);
   if (!existsSync(arraysPath)) throw new Error(`${manifestPath} names ${manifest.arrays}, which is missing; delete the checkpoint folder to restart the run from task 0`);
@@ -105,7 +97,7 @@ export function loadCheckpoint(directory: string): LoadedCheckpoint | null {
     }
     return result;
   };
-  return { nextTask: manifest.nextTask, tensors: take(TENSOR_PREFIX, manifest.tensors), rngStates: take(RNG_PREFIX, manifest.rngStates), extra: manifest.extra };
+  return { nextTask: manifest.next_task, tensors: take(TENSOR_PREFIX, manifest.tensors), rngStates: take(RNG_PREFIX, manifest.rng_states), extra: manifest.extra };
 }
 
 /** The states of named generators, for Checkpoint.rngStates. */
