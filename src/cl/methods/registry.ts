@@ -1,8 +1,8 @@
 // The methods plab knows, in the order their hooks run within a step and at a task boundary
 // (docs/methods.md): the learning rule's own method (RL's reward signal, Bio's feedback matrices);
-// replay mixes the batch; loss terms (L2, L1, EWC); OGD's projection of the gradients; the NTE or
-// pruning update in place of the optimizer's; then continual backprop and shrink-and-perturb after
-// the update. The method group's schema, the validation at config composition and buildMethods all
+// replay mixes the batch; loss terms (L2, L1, L2 Init, spectral, EWC); OGD's projection of the
+// gradients; the NTE or pruning update in place of the optimizer's; then continual backprop,
+// shrink-and-perturb and ReDo after the update; the layer reset acts at task boundaries. The method group's schema, the validation at config composition and buildMethods all
 // come from this list: a new method is its own file and one line here (docs/architecture.md).
 import type { Infer, KeySpec } from '../../config/spec.js';
 import { choice } from '../../config/spec.js';
@@ -12,11 +12,15 @@ import { continualBackpropMethod } from './continual-backprop.js';
 import { isRuleMethod, memberRandom, type KeyMethod, type MethodDefinition, type MethodsView, type RuleMethod } from './definition.js';
 import { ewcMethod } from './ewc.js';
 import { feedbackAlignmentMethod } from './feedback-alignment.js';
+import { l2InitMethod } from './l2-init.js';
 import { nteMethod } from './nte.js';
 import { ogdMethod } from './ogd.js';
+import { redoMethod } from './redo.js';
 import { reinforceMethod } from './reinforce.js';
 import { replayMethod } from './replay.js';
+import { resetMethod } from './reset.js';
 import { shrinkPerturbMethod } from './shrink-perturb.js';
+import { spectralMethod } from './spectral.js';
 import { weightDecayMethod } from './weight-decay.js';
 
 /** Every method, in hook order. */
@@ -26,11 +30,15 @@ export const methodRegistry = [
   replayMethod,
   weightDecayMethod,
   activationL1Method,
+  l2InitMethod,
+  spectralMethod,
   ewcMethod,
   ogdMethod,
   nteMethod,
   continualBackpropMethod,
   shrinkPerturbMethod,
+  redoMethod,
+  resetMethod,
 ] as const satisfies readonly MethodDefinition[];
 
 type Registered = (typeof methodRegistry)[number];
