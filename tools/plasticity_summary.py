@@ -1,6 +1,7 @@
 """Figures of an online permuted MNIST run (docs/methods.md, "Methods that keep plasticity").
 
-Run with /usr/bin/python3 tools/plasticity_summary.py RUN_FOLDER [RUN_FOLDER ...]. For each run:
+Run with /usr/bin/python3 tools/plasticity_summary.py [--tasks N] RUN_FOLDER [RUN_FOLDER ...]; with
+--tasks, only the first N finished tasks count (to set a shorter run beside a longer one). For each run:
 the online accuracy (train_acc, measured on each batch before the update that learns from it) of
 the first and the last five tasks, and the fraction of dead units of the last hidden layer at the
 end; each as the mean ± std over members (sample std, as summary.json).
@@ -12,8 +13,8 @@ import sys
 import numpy as np
 
 
-def summarise(run):
-    tasks = sorted(glob.glob(os.path.join(run, 'task_*', 'metrics.npz')))
+def summarise(run, limit=None):
+    tasks = sorted(glob.glob(os.path.join(run, 'task_*', 'metrics.npz')))[:limit]
     if len(tasks) < 10:
         raise SystemExit(f'{run}: {len(tasks)} finished tasks; need at least 10')
     last = np.load(tasks[-1])
@@ -26,5 +27,10 @@ def summarise(run):
 
 
 if __name__ == '__main__':
-    for run in sys.argv[1:]:
-        print(summarise(run))
+    arguments = sys.argv[1:]
+    limit = None
+    if arguments[:1] == ['--tasks']:
+        limit = int(arguments[1])
+        arguments = arguments[2:]
+    for run in arguments:
+        print(summarise(run, limit))
