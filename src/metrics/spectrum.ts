@@ -24,10 +24,14 @@ export function singularValuesOfGram(gram: Tensor, samples: number): Tensor {
   if (gram.ndim !== 3 || gram.shape[1] !== gram.shape[2]) throw new Error(`singularValuesOfGram: expected [R, H, H], got [${gram.shape.join(', ')}]`);
   const units = gram.shape[1];
   return scope(() => {
-    const eigenvalues = ops.eigvalsh(gram, 'L');
+    // A member whose activations hold NaN or infinity (a diverged member) has no spectrum: its
+    // singular values are NaN, and the solver, which fails to converge on such input, never sees it.
+    const finite = ops.countNonzero(ops.logicalNot(ops.isfinite(gram)), [1, 2]).eq(0);
+    const eigenvalues = ops.eigvalsh(ops.where(finite.view(-1, 1, 1), gram, ops.zerosLike(gram)), 'L');
     const descending = ops.flip(eigenvalues, [1]).slice(1, 0, Math.min(samples, units));
     const resolvable = descending.select(1, 0).unsqueeze(1).mul(Math.max(samples, units) * 2.220446049250313e-16);
-    return ops.where(descending.gt(resolvable), descending, ops.zerosLike(descending)).sqrt();
+    const singular = ops.where(descending.gt(resolvable), descending, ops.zerosLike(descending)).sqrt();
+    return ops.where(finite.view(-1, 1), singular, ops.fullLike(singular, Number.NaN));
   });
 }
 
@@ -35,6 +39,14 @@ export function singularValuesOfGram(gram: Tensor, samples: number): Tensor {
 export function singularValues(activations: Tensor): Tensor {
   checkActivations(activations, 'singularValues');
   return scope(() => singularValuesOfGram(gramMatrix(activations), activations.shape[1]));
+}
+
+/**
+ * A rank measure where the spectrum's total is positive; 0 for a zero matrix (a dead layer), and NaN
+ * for a member whose spectrum is NaN (a diverged member), since 0 · NaN is NaN.
+ */
+function zeroForZeroMatrix(rank: Tensor, total: Tensor): Tensor {
+  return ops.where(total.gt(0), rank, total.mul(0));
 }
 
 function checkSpectrum(spectrum: Tensor, name: string): void {
@@ -54,7 +66,7 @@ export function effectiveRankOfSpectrum(spectrum: Tensor): Tensor {
     const p = spectrum.div(total);
     const terms = ops.where(p.gt(0), p.mul(p.log()), ops.zerosLike(p));
     const rank = terms.sum(1).neg().exp();
-    return ops.where(total.squeeze(1).gt(0), rank, ops.zerosLike(rank));
+    return zeroForZeroMatrix(rank, total.squeeze(1));
   });
 }
 
@@ -68,7 +80,7 @@ export function stableRankOfSpectrum(spectrum: Tensor): Tensor {
     const squares = spectrum.square();
     const largest = squares.amax(1);
     const rank = squares.sum(1).div(largest);
-    return ops.where(largest.gt(0), rank, ops.zerosLike(rank));
+    return zeroForZeroMatrix(rank, largest);
   });
 }
 
@@ -86,7 +98,7 @@ export function lopStableRankOfSpectrum(spectrum: Tensor, prop = 0.99): Tensor {
     const total = spectrum.sum(1, true);
     const cumulative = ops.cumsum(spectrum, 1).div(total);
     const rank = cumulative.lt(prop).sum(1).to('float64').add(1);
-    return ops.where(total.squeeze(1).gt(0), rank, ops.zerosLike(rank));
+    return zeroForZeroMatrix(rank, total.squeeze(1));
   });
 }
 
