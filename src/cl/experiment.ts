@@ -2,7 +2,7 @@
 // expert (fresh each task, same batches) and joint (all tasks at once) baselines, dense logs
 // flushed at each task boundary, and a checkpoint after each task so that a killed run resumes.
 import type { Model } from '../nn/models/model.js';
-import { Generator, getRngState, keep, manualSeed, scope, setRngState, settle, type Tensor } from '../tensor/index.js';
+import { Generator, getRngState, keep, manualSeed, releaseCpuMemoryCache, scope, setRngState, settle, type Tensor } from '../tensor/index.js';
 import { EpochBatches } from './batches.js';
 import { evaluate } from './evaluate.js';
 import { Learner } from './learner.js';
@@ -209,6 +209,7 @@ export class Experiment {
       for (const batch of batches.epoch()) {
         scope(() => {
           const result = learner.trainStep(batch);
+          learner.checkSomeActive();
           const batchSize = batch.inputs.shape[0];
           for (let member = 0; member < members; member += 1) {
             window.loss[member] += result.loss[member];
@@ -261,6 +262,9 @@ export class Experiment {
     const expertAccuracy = expert ? Array.from(evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask }).accuracy) : null;
     batches.dispose();
     expert?.dispose();
+    // The blocks freed during the task (its data, its evaluation chunks) are of sizes the next task
+    // may never ask for; kept, they made resident memory grow with every task (memory-plan.ts).
+    releaseCpuMemoryCache();
     const seconds = (performance.now() - started) / 1000;
     return {
       task,

@@ -4,11 +4,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { composeConfig, configToYaml, expandSweep, formatHelp, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
 import { Experiment } from '../cl/experiment.js';
-import { prepareExperiment } from '../cl/from-config.js';
+import { estimateMemory, prepareExperiment } from '../cl/from-config.js';
+import { formatMemoryPlan } from '../cl/memory-plan.js';
 import { ResultsWriter } from '../cl/results-writer.js';
 import { startRun, writeSummary } from '../io/results.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { newRunFolder, pointLatest, resolveRunFolder } from '../io/run-folder.js';
+import { checkFolderPath, newRunFolder, pointLatest, resolveRunFolder } from '../io/run-folder.js';
 import { acquireRunLock } from '../io/run-lock.js';
 import { removeTemporaryFilesBelow } from '../io/results.js';
 import { recordEnd, recordStart } from '../cl/provenance.js';
@@ -32,10 +33,12 @@ interface RunArguments {
   help: boolean;
   /** Print the resolved config and exit (Hydra's --cfg job). */
   cfg: boolean;
+  /** Print the resolved config and the memory estimate, and exit. */
+  dryRun: boolean;
 }
 
 function parseArguments(argv: string[]): RunArguments {
-  const parsed: RunArguments = { overrides: [], resume: null, sweep: false, jobs: null, runDir: null, quiet: false, help: false, cfg: false };
+  const parsed: RunArguments = { overrides: [], resume: null, sweep: false, jobs: null, runDir: null, quiet: false, help: false, cfg: false, dryRun: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') parsed.help = true;
@@ -54,13 +57,14 @@ function parseArguments(argv: string[]): RunArguments {
     }
     else if (arg === '--quiet' || arg === '-q') parsed.quiet = true;
     else if (arg === '--cfg') parsed.cfg = true;
-    else if (arg.startsWith('-')) throw new Error(`unknown option '${arg}' for 'plab run'; options: --resume DIR, -m (sweep), -j N, --run-dir DIR, --cfg, --quiet, --help`);
+    else if (arg === '--dry-run') parsed.dryRun = true;
+    else if (arg.startsWith('-')) throw new Error(`unknown option '${arg}' for 'plab run'; options: --resume DIR, -m (sweep), -j N, --run-dir DIR, --cfg, --dry-run, --quiet, --help`);
     else parsed.overrides.push(arg);
   }
   return parsed;
 }
 
-export const runHelp = `usage: plab run [overrides...] [run_dir=DIR] [--resume DIR] [-m] [-j N] [--cfg] [--quiet]
+export const runHelp = `usage: plab run [overrides...] [run_dir=DIR] [--resume DIR] [-m] [-j N] [--cfg] [--dry-run] [--quiet]
 
 Runs a continual-learning experiment. Overrides follow Hydra: 'model=cnn' picks a group option,
 'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one. Each run writes a folder of its own,
@@ -72,7 +76,9 @@ time is fastest), in one sweep folder with a sub-folder per job named by its ove
 launcher=slurm they are one SLURM job array instead.
 --resume DIR continues an interrupted run from its last finished task: DIR is a run folder, or an
 algorithm folder for its latest run. A folder has one writer at a time (a lock names it). --cfg prints the
-resolved config and exits without running.`;
+resolved config and exits without running; --dry-run prints it with the estimated peak memory, part
+by part. A run whose estimate exceeds the memory available is refused before it starts
+(PLAB_MEMORY_CHECK=0 runs it anyway).`;
 
 /** Runs one experiment to the end; returns the run directory. */
 export async function runExperiment(config: ExperimentConfig, runDir: string, options: { resume: boolean; quiet: boolean; overrides?: string[] }): Promise<string> {
@@ -163,6 +169,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(configToYaml(composeConfig(args.overrides)));
     return 0;
   }
+  if (args.dryRun) {
+    const config = composeConfig(args.overrides);
+    process.stdout.write(`${configToYaml(config)}\n${formatMemoryPlan(estimateMemory(config))}\n`);
+    return 0;
+  }
   if (args.resume) {
     if (args.overrides.length) throw new Error('--resume continues a run with its saved config; overrides cannot be combined with it');
     const runDir = resolveRunFolder(args.resume, `--resume ${args.resume}`);
@@ -172,6 +183,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (!args.sweep) {
     const config = composeConfig(args.overrides);
+    if (args.runDir !== null) checkFolderPath(args.runDir, 'run_dir');
+    else checkFolderPath(config.results_dir, 'results_dir');
     if (args.runDir !== null) {
       // A pinned folder that an interrupted run (or a killed sweep's job) left behind is continued;
       // one killed before its plan was written had not begun, and starts again.
@@ -197,6 +210,8 @@ async function runSweep(args: RunArguments): Promise<number> {
   const grid = expandSweep(args.overrides);
   const configs = grid.map((job) => composeConfig(job.overrides));
   // One folder for the sweep, under the algorithm folder of its first job, and one per job in it.
+  if (args.runDir !== null) checkFolderPath(args.runDir, 'run_dir');
+  else checkFolderPath(configs[0].results_dir, 'results_dir');
   const sweepDir = args.runDir ?? newRunFolder(resultsPath(configs[0]), ['multirun']);
   const jobs = grid.map((job, index) => {
     const name = sweepJobName(job) || `job${index}`;
