@@ -20,7 +20,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
 export async function serveCommand(argv: string[]): Promise<number> {
   let root = 'results';
   let port = 8080;
-  let host = '127.0.0.1';
+  // Unset: 127.0.0.1, answering loopback Host names only (server.ts).
+  let host: string | undefined;
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--port') {
       const text = argv[++i];
@@ -31,7 +32,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       if (text === undefined || text.trim() === '' || text.startsWith('-')) throw new Error(`serve: --host needs an address to listen on, e.g. --host 0.0.0.0, got ${text === undefined ? 'nothing' : `'${text}'`}`);
       host = text;
     } else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: plab serve [results root] [--port N] [--host ADDRESS]\n\nA local dashboard of the runs under the results root (default: results), on 127.0.0.1 unless --host\nnames another address (0.0.0.0: every interface, so other machines can read your results).');
+      console.log('usage: plab serve [results root] [--port N] [--host ADDRESS]\n\nA local dashboard of the runs under the results root (default: results), on 127.0.0.1 unless --host\nnames another address (0.0.0.0: every interface, so other machines can read your results). Without\n--host it answers requests addressed to localhost, 127.0.0.1 or [::1] only.');
       return 0;
     } else if (argv[i].startsWith('-')) {
       throw new Error(`serve: unknown option '${argv[i]}'; options: --port N, --host ADDRESS, --help`);
