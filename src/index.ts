@@ -13,6 +13,8 @@ export * as config from './config/index.js';
 // runs a scenario's tasks from a prepared config and writes its result files.
 export { Learner, NonFiniteLossError, type NanPolicy, type StepResult } from './cl/learner.js';
 export type { Batch, LearnerState, Method, TaskBoundary } from './cl/method.js';
+export type { Metric, MetricContext, ProbeSummary, TaskAnalysis, TaskMetric, TrackedTask } from './cl/metric.js';
+export { metricRegistry } from './cl/metrics/registry.js';
 export { EpochBatches } from './cl/batches.js';
 export { evaluate, type EvalSet, type Evaluation, type EvaluationOptions } from './cl/evaluate.js';
 export { ScenarioSource } from './cl/scenario-source.js';

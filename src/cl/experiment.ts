@@ -7,8 +7,7 @@ import { EpochBatches } from './batches.js';
 import { evaluate } from './evaluate.js';
 import { Learner } from './learner.js';
 import { LogBuffer } from './log-buffer.js';
-import { recordLogPoint, type TrackedTask } from './log-point.js';
-import { parameterCopies, pooledSamples, recordPlasticity, recordProbes, type ProbeSummary } from './log-metrics.js';
+import type { TaskAnalysis, TrackedTask } from './metric.js';
 import type { ExperimentSettings } from './settings.js';
 import type { TaskSource } from './task-source.js';
 
@@ -25,7 +24,7 @@ export interface TaskRecord {
   steps: number;
   samplesPerSecond: number;
   /** Task-end analyses for summary.json: sparsity per hidden layer [R] and the linear probes. */
-  analysis: { populationSparsity: Record<string, number[]>; probe: ProbeSummary | null };
+  analysis: TaskAnalysis;
 }
 
 /** Called as training progresses, for progress bars. */
@@ -176,28 +175,22 @@ export class Experiment {
     learner.headMask = current.headMask;
     if (expert) expert.headMask = current.headMask;
     learner.beginTask(task);
-    const logOptions = { numClasses: source.numClasses, evalChunk: settings.evalChunk, snapshotWeights: settings.snapshotWeights, snapshotRepresentations: settings.snapshotRepresentations };
     const members = settings.members;
+    const context = { model: this.model, tracked, task, numClasses: source.numClasses, evalChunk: settings.evalChunk, log: learnerLog };
+    const metrics = settings.metrics.filter((metric) => metric.enabled?.(settings) ?? true).map((metric) => metric.startTask(context));
     let stepInTask = 0;
-    let window = { loss: new Float64Array(members), correct: new Float64Array(members), expertLoss: new Float64Array(members), expertCorrect: new Float64Array(members), samples: 0, steps: 0 };
-    const resetWindow = () => (window = { loss: new Float64Array(members), correct: new Float64Array(members), expertLoss: new Float64Array(members), expertCorrect: new Float64Array(members), samples: 0, steps: 0 });
-    const pooled = keep(pooledSamples(tracked.map((trackedTask) => trackedTask.snapshot)));
-    // Relative updates are measured from the task's start, so a resumed task measures the same.
-    const previousParameters = parameterCopies(this.model);
+    let expertWindow = { loss: new Float64Array(members), correct: new Float64Array(members), samples: 0, steps: 0 };
     const logPoint = () => {
-      recordLogPoint(this.model, tracked, learner.step, learnerLog, logOptions);
-      if (settings.plasticity) recordPlasticity(this.model, pooled, learnerLog, previousParameters);
+      for (const metric of metrics) metric.onLogPoint?.(learner.step);
       if (expert && expertLog) {
         const evaluation = evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask });
         expertLog.append('step', [], Int32Array.of(learner.step));
-        expertLog.append('train_loss', [members], Float32Array.from(window.expertLoss, (v) => v / Math.max(1, window.steps)));
-        expertLog.append('train_acc', [members], Float32Array.from(window.expertCorrect, (v) => v / Math.max(1, window.samples)));
+        expertLog.append('train_loss', [members], Float32Array.from(expertWindow.loss, (v) => v / Math.max(1, expertWindow.steps)));
+        expertLog.append('train_acc', [members], Float32Array.from(expertWindow.correct, (v) => v / Math.max(1, expertWindow.samples)));
         expertLog.append('test_loss', [members], Float32Array.from(evaluation.loss));
         expertLog.append('test_acc', [members], Float32Array.from(evaluation.accuracy));
+        expertWindow = { loss: new Float64Array(members), correct: new Float64Array(members), samples: 0, steps: 0 };
       }
-      learnerLog.append('train_loss', [members], Float32Array.from(window.loss, (v) => v / Math.max(1, window.steps)));
-      learnerLog.append('train_acc', [members], Float32Array.from(window.correct, (v) => v / Math.max(1, window.samples)));
-      resetWindow();
     };
     const rule = settings.stopping;
     const maxEpochs = rule.kind === 'epochs' ? rule.epochs : rule.maxEpochs;
@@ -211,20 +204,17 @@ export class Experiment {
           const result = learner.trainStep(batch);
           learner.checkSomeActive();
           const batchSize = batch.inputs.shape[0];
-          for (let member = 0; member < members; member += 1) {
-            window.loss[member] += result.loss[member];
-            window.correct[member] += result.correct[member];
-            epochCorrect[member] += result.correct[member];
-          }
+          for (let member = 0; member < members; member += 1) epochCorrect[member] += result.correct[member];
+          for (const metric of metrics) metric.onStep?.(result, batch);
           if (expert) {
             const expertResult = expert.trainStep(batch);
             for (let member = 0; member < members; member += 1) {
-              window.expertLoss[member] += expertResult.loss[member];
-              window.expertCorrect[member] += expertResult.correct[member];
+              expertWindow.loss[member] += expertResult.loss[member];
+              expertWindow.correct[member] += expertResult.correct[member];
             }
+            expertWindow.samples += batchSize;
+            expertWindow.steps += 1;
           }
-          window.samples += batchSize;
-          window.steps += 1;
           epochSamples += batchSize;
           stepInTask += 1;
           if (stepInTask % settings.logFrequency === 0) logPoint();
@@ -250,14 +240,9 @@ export class Experiment {
     }
     if (stepInTask % settings.logFrequency !== 0) logPoint();
     learner.endTask({ task, batches: () => batches.epoch() });
-    const probe = settings.probes ? recordProbes(this.model, tracked.map((trackedTask) => trackedTask.test), task, source.numClasses, learnerLog) : null;
-    const populationSparsity: Record<string, number[]> = {};
-    for (const name of learnerLog.names()) {
-      if (name.startsWith('population_sparsity/')) populationSparsity[name.slice('population_sparsity/'.length)] = Array.from(learnerLog.last(name) as Float32Array);
-    }
-    pooled.images.dispose();
-    pooled.labels.dispose();
-    for (const copy of previousParameters.values()) copy.dispose();
+    const analysis: TaskAnalysis = { populationSparsity: {}, probe: null };
+    for (const metric of metrics) Object.assign(analysis, metric.onTaskEnd?.());
+    for (const metric of metrics) metric.dispose?.();
     const accuracyAfter = tracked.map((trackedTask) => evaluate(this.model, trackedTask.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: trackedTask.headMask }));
     const expertAccuracy = expert ? Array.from(evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask }).accuracy) : null;
     batches.dispose();
@@ -275,7 +260,7 @@ export class Experiment {
       seconds,
       steps: stepInTask,
       samplesPerSecond: (stepInTask * settings.batchSize * members) / seconds,
-      analysis: { populationSparsity, probe },
+      analysis,
     };
   }
 

@@ -17,6 +17,7 @@ import type { Model } from '../nn/models/model.js';
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../optim/index.js';
 import { checkDevice, Generator, scope, type Tensor } from '../tensor/index.js';
 import { checkMemoryPlan, planMemory, type MemoryPlan } from './memory-plan.js';
+import { metricRegistry } from './metrics/registry.js';
 import { buildMethods } from './methods/index.js';
 import { ScenarioSource } from './scenario-source.js';
 import type { ExperimentSettings, StoppingRule } from './settings.js';
@@ -146,6 +147,7 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     snapshotRepresentations: logging.snapshots.includes('representations'),
     plasticity: logging.measures.includes('plasticity'),
     probes: logging.measures.includes('probes'),
+    metrics: metricRegistry,
     expert: training.expert_baseline,
     joint: training.joint_baseline,
     nanPolicy: training.nan_policy,

@@ -305,7 +305,7 @@ class Bias extends Model {
   }
 }
 
-function config(rule: string, model = 'mlp', extra: Partial<MethodsConfig['method']> = {}): MethodsConfig {
+function config(rule: MethodsConfig['method']['rule'], model = 'mlp', extra: Partial<MethodsConfig['method']> = {}): MethodsConfig {
   return { seed: 0, method: { rule, ...extra }, optimizer: { name: 'sgd', lr: 0.1, momentum: 0, weight_decay: 0 }, model: { name: model, hidden: [8] }, training: { members: 2 } };
 }
 
@@ -319,7 +319,7 @@ test('method.rule builds its method first; Bio refuses models other than the MLP
       (error: unknown) => error instanceof MethodConfigError && /method\.rule=Bio/.test(error.message) && error.message.includes(`model=${model}`) && error.keys.includes('method.rule'),
     );
   }
-  const nte = { inv_temperature: 1, z: null, max_delta: 1, gradients: 'current', expansion: 'origin', zero_noise: 1e-6, prune_only: false } as const;
+  const nte = { inv_temperature: 1, z: null, max_delta: 1, gradients: 'current', expansion: 'origin', zero_noise: 1e-6, prune_only: false, prune_rate: null } as const;
   assert.throws(() => validateMethods(config('RL', 'mlp', { nte })), /method\.rule=RL .* method\.nte/);
   validateMethods(config('Bio', 'mlp', { nte }));
   // The method itself names a model it cannot serve.

@@ -17,6 +17,7 @@ import { keep, noGrad, ops, type Tensor } from '../../tensor/index.js';
 import type { LearnerState, Method } from '../method.js';
 import type { MemberRandom } from './random.js';
 import { ownEntries } from './state.js';
+import { defineRule } from './definition.js';
 
 /** The Linear layers of `model` whose backward pass feedback alignment replaces, by module path. */
 export function feedbackLayers(model: Model): [string, Linear][] {
@@ -90,3 +91,19 @@ export class FeedbackAlignment implements Method {
     }
   }
 }
+
+/** Salt of the members' feedback-matrix streams. */
+const SALT = 6_000_000_001;
+
+/** method.rule=Bio: errors sent back through fixed random matrices (Lillicrap et al. 2016). */
+export const feedbackAlignmentMethod = defineRule({
+  rule: 'Bio',
+  help: 'feedback alignment: errors flow back through fixed random feedback weights instead of the transposed forward weights',
+  algorithm: true,
+  check(_value, config, problem) {
+    if (config.model.name !== 'mlp') {
+      problem('method.rule', `method.rule=Bio (feedback alignment) routes errors through the Linear layers of an MLP; model=${config.model.name} has convolution, residual or attention paths it does not cover. Use model=mlp or method.rule=SL`);
+    }
+  },
+  build: (_value, context) => new FeedbackAlignment(context.random(SALT)),
+});
