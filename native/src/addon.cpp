@@ -61,11 +61,11 @@ Napi::Value set_default_generator_state(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value set_num_threads(const Napi::CallbackInfo& info) {
-  int threads = info[0].As<Napi::Number>().Int32Value();
+  const double threads = info[0].As<Napi::Number>().DoubleValue();
   return guarded(info.Env(), "setNumThreads", [&]() -> Napi::Value {
     // An upper bound as well: libtorch would try to start that many threads.
-    TORCH_CHECK(threads > 0 && threads <= 1024, "the number of threads must be between 1 and 1024, got ", threads);
-    at::set_num_threads(threads);
+    TORCH_CHECK(threads >= 1 && threads <= 1024 && threads == static_cast<int>(threads), "the number of threads must be a whole number from 1 to 1024, got ", threads);
+    at::set_num_threads(static_cast<int>(threads));
     return info.Env().Undefined();
   });
 }
