@@ -32,7 +32,7 @@ const overrides = ['training.members=2', 'training.epochs_per_task=1', 'scenario
 const prepared = prepareExperiment(config.composeConfig(overrides));
 const experiment = new Experiment({ ...prepared.settings, metrics: [...prepared.settings.metrics, silentFractionMetric] }, prepared.source);
 const records = [];
-await experiment.run({ onTaskEnd: (record) => records.push(record) });
+await experiment.run([{ onTaskEnd: ({ record }) => records.push(record) }]);
 
 assert.equal(records.length, 2);
 for (const record of records) {

@@ -6,9 +6,8 @@
 import type { Model } from '../nn/models/model.js';
 import type { Tensor } from '../tensor/index.js';
 import type { EvalSet } from './evaluate.js';
-import type { StepResult } from './learner.js';
 import type { LogBuffer } from './log-buffer.js';
-import type { Batch } from './method.js';
+import type { LoopObserver } from './loop.js';
 import type { ExperimentSettings } from './settings.js';
 
 /** One task as every log point sees it: its test set, its fixed snapshot samples and its head mask. */
@@ -47,12 +46,11 @@ export interface MetricContext {
   readonly log: LogBuffer;
 }
 
-/** A metric's work during one task; every part is optional. */
-export interface TaskMetric {
-  /** After each training step of the learner. */
-  onStep?(result: StepResult, batch: Batch): void;
-  /** At each log point, after `step` training steps in all. */
-  onLogPoint?(step: number): void;
+/**
+ * A metric's work during one task, as an observer of the loop: onStep after each step (the
+ * learner's result is results[0]), onLogPoint at each log point; every part is optional.
+ */
+export interface TaskMetric extends LoopObserver {
   /** After the task's last log point and the methods' afterTask; may add to the task's analysis. */
   onTaskEnd?(): Partial<TaskAnalysis> | void;
   /** Frees what the metric kept for the task. */

@@ -15,7 +15,7 @@ async function run(overrides: string[], extra: Metric[] = []): Promise<TaskRecor
   const prepared = prepareExperiment(composeConfig([...small, ...overrides]));
   try {
     const records: TaskRecord[] = [];
-    await new Experiment({ ...prepared.settings, metrics: [...prepared.settings.metrics, ...extra] }, prepared.source).run({ onTaskEnd: (record) => records.push(record) });
+    await new Experiment({ ...prepared.settings, metrics: [...prepared.settings.metrics, ...extra] }, prepared.source).run([{ onTaskEnd: ({ record }) => records.push(record) }]);
     return records;
   } finally {
     prepared.release();
@@ -57,9 +57,9 @@ test("a script's own metric is called once per step and log point and at each ta
       let steps = 0;
       return {
         onStep: () => void (steps += 1),
-        onLogPoint: (step) => {
+        onLogPoint: ({ learnerStep }) => {
           log.append('steps_in_task', [], Int32Array.of(steps));
-          calls.push(`log ${step}`);
+          calls.push(`log ${learnerStep}`);
         },
         onTaskEnd: () => void calls.push(`end ${task}`),
         dispose: () => void calls.push(`dispose ${task}`),

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Learner } from '../../src/cl/learner.js';
 import type { Method } from '../../src/cl/method.js';
-import { buildMethods, FeedbackAlignment, feedbackLayers, MemberRandom, MethodConfigError, type MethodsConfig, Reinforce, sampleLabels, validateMethods } from '../../src/cl/methods/index.js';
+import { buildMethods, FeedbackAlignment, feedbackLayers, routeThroughFeedback, MemberRandom, MethodConfigError, type MethodsConfig, Reinforce, sampleLabels, validateMethods } from '../../src/cl/methods/index.js';
 import { kaimingUniformBound } from '../../src/nn/init.js';
 import { Linear } from '../../src/nn/linear.js';
 import type { MLP } from '../../src/nn/models/mlp.js';
@@ -178,7 +178,7 @@ for (const members of [1, 3]) {
       const [plainWeight, plainBias] = [linear.weight.grad!.clone(), linear.bias!.grad!.clone()];
       linear.zeroGrad();
 
-      linear.setFeedback(feedback);
+      routeThroughFeedback(linear, feedback);
       const routed = x.clone();
       routed.requiresGrad = true;
       const output = linear.forward(routed);
@@ -199,7 +199,14 @@ for (const members of [1, 3]) {
       measured.requiresGrad = true;
       linear.forward(measured).mul(delta).sum().backward();
       assert.ok(measured.grad!.sub(throughW).abs().max().item() < 1e-12, 'eval mode still routes through B');
-      assert.throws(() => linear.setFeedback(ops.zeros([members, 4, 3], 'float64')), /feedback matrix has shape \[\d, 4, 3\], expected the weight's \[\d, 3, 4\]/);
+      // Unwrapped (the method disposed), the layer trains by plain backprop again.
+      linear.train();
+      routeThroughFeedback(linear, null);
+      const unwrapped = x.clone();
+      unwrapped.requiresGrad = true;
+      linear.forward(unwrapped).mul(delta).sum().backward();
+      assert.ok(unwrapped.grad!.sub(throughW).abs().max().item() < 1e-12, 'the unwrapped layer still routes through B');
+      assert.throws(() => routeThroughFeedback(linear, ops.zeros([members, 4, 3], 'float64')), /feedback matrix has shape \[\d, 4, 3\], expected the weight's \[\d, 3, 4\]/);
     });
   });
 }

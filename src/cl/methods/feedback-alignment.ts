@@ -31,12 +31,34 @@ export function feedbackLayers(model: Model): [string, Linear][] {
     .map((linear) => [paths.get(linear)!, linear]);
 }
 
+/**
+ * Wraps `linear` so that, while training, the gradient reaching its input goes through `feedback`
+ * [R, out, in] in place of the weight; its output and the gradients of its weight and bias stay
+ * those of plain backprop. In eval mode the layer is plain, so measurements see the network's own
+ * gradients. null unwraps it.
+ */
+export function routeThroughFeedback(linear: Linear, feedback: Tensor | null): void {
+  if (feedback === null) return linear.wrapForward(null);
+  if (feedback.shape.join(',') !== linear.weight.shape.join(',')) {
+    throw new Error(`Linear(${linear.inFeatures}, ${linear.outFeatures}): feedback matrix has shape [${feedback.shape.join(', ')}], expected the weight's [${linear.weight.shape.join(', ')}]`);
+  }
+  linear.wrapForward((input, forward) => {
+    if (!linear.training || !input.requiresGrad) return forward(input);
+    // The weight sees a detached input, and (x − x.detach())·Bᵀ, exactly zero, adds nothing to the
+    // output while carrying δ·B back to the input.
+    const local = input.detach();
+    return forward(local).add(input.sub(local).matmul(feedback.transpose(1, 2)));
+  });
+}
+
 export class FeedbackAlignment implements Method {
   readonly name = 'feedback_alignment';
   /** B per layer path, on its layer's device; empty until the first task begins. */
   private readonly matrices = new Map<string, Tensor>();
   /** Matrices from a checkpoint, waiting for their layers (copied onto each layer's device). */
   private readonly loaded = new Map<string, Tensor>();
+  /** The layers this method has wrapped, unwrapped when it is disposed. */
+  private readonly routed = new Set<Linear>();
 
   constructor(private readonly random: MemberRandom) {}
 
@@ -65,12 +87,15 @@ export class FeedbackAlignment implements Method {
           }
           this.matrices.set(path, matrix);
         }
-        linear.setFeedback(matrix);
+        routeThroughFeedback(linear, matrix);
+        this.routed.add(linear);
       }
     });
   }
 
   dispose(): void {
+    for (const linear of this.routed) routeThroughFeedback(linear, null);
+    this.routed.clear();
     for (const value of [...this.matrices.values(), ...this.loaded.values()]) value.dispose();
     this.matrices.clear();
     this.loaded.clear();

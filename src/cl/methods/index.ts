@@ -4,7 +4,7 @@ export { ActivationL1, activationL1Method } from './activation-l1.js';
 export { ContinualBackprop, unitLayers, type ContinualBackpropOptions, type UnitLayer } from './continual-backprop.js';
 export { defineMethod, defineRule, type BuildContext, type KeyMethod, type MethodDefinition, type MethodsView, type Problem, type RuleMethod } from './definition.js';
 export { ElasticWeightConsolidation, type EwcOptions } from './ewc.js';
-export { FeedbackAlignment, feedbackLayers } from './feedback-alignment.js';
+export { FeedbackAlignment, feedbackLayers, routeThroughFeedback } from './feedback-alignment.js';
 export { GradientBasis } from './gradient-basis.js';
 export { gradientAlignment, type GradientAlignment } from './gradient-alignment.js';
 export { DEFAULT_PRUNE_RATE, NeuralTangentEnsemble, type GradientPoint, type NteOptions } from './nte.js';

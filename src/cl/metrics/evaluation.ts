@@ -8,7 +8,7 @@ export const evaluationMetric: Metric = {
   help: 'step; accuracy and loss (R, T); per_class_accuracy and class_probability (R, T, C) on every tracked task\'s test set',
   startTask({ model, tracked, numClasses, evalChunk, log }) {
     return {
-      onLogPoint(step) {
+      onLogPoint({ learnerStep }) {
         const members = model.members;
         const evaluations = tracked.map((task) => evaluate(model, task.test, { numClasses, chunkSize: evalChunk, headMask: task.headMask }));
         const T = tracked.length;
@@ -23,7 +23,7 @@ export const evaluationMetric: Metric = {
           });
           return out;
         };
-        log.append('step', [], Int32Array.of(step));
+        log.append('step', [], Int32Array.of(learnerStep));
         log.append('accuracy', [members, T], pack((e) => e.accuracy, 1));
         log.append('loss', [members, T], pack((e) => e.loss, 1));
         log.append('per_class_accuracy', [members, T, numClasses], pack((e) => e.perClassAccuracy, numClasses));
