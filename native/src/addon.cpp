@@ -61,11 +61,11 @@ Napi::Value set_default_generator_state(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value set_num_threads(const Napi::CallbackInfo& info) {
-  int threads = info[0].As<Napi::Number>().Int32Value();
+  const double threads = info[0].As<Napi::Number>().DoubleValue();
   return guarded(info.Env(), "setNumThreads", [&]() -> Napi::Value {
     // An upper bound as well: libtorch would try to start that many threads.
-    TORCH_CHECK(threads > 0 && threads <= 1024, "the number of threads must be between 1 and 1024, got ", threads);
-    at::set_num_threads(threads);
+    TORCH_CHECK(threads >= 1 && threads <= 1024 && threads == static_cast<int>(threads), "the number of threads must be a whole number from 1 to 1024, got ", threads);
+    at::set_num_threads(static_cast<int>(threads));
     return info.Env().Undefined();
   });
 }
@@ -77,6 +77,25 @@ Napi::Value get_num_threads(const Napi::CallbackInfo& info) {
 Napi::Value cuda_device_count(const Napi::CallbackInfo& info) {
   const auto& cuda = at::detail::getCUDAHooks();
   return Napi::Number::New(info.Env(), cuda.hasCUDA() ? cuda.getNumGPUs() : 0);
+}
+
+Napi::Value cpu_memory(const Napi::CallbackInfo& info) {
+  const CpuMemoryStats stats = cpu_memory_stats();
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("inUse", static_cast<double>(stats.in_use));
+  result.Set("peak", static_cast<double>(stats.peak));
+  result.Set("cached", static_cast<double>(stats.cached));
+  result.Set("capacity", static_cast<double>(stats.capacity));
+  return result;
+}
+
+Napi::Value reset_cpu_memory_peak(const Napi::CallbackInfo& info) {
+  reset_cpu_peak();
+  return info.Env().Undefined();
+}
+
+Napi::Value release_cpu_memory_cache(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(release_cpu_cache()));
 }
 
 Napi::Value build_info(const Napi::CallbackInfo& info) {
@@ -99,7 +118,7 @@ Napi::Value build_info(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// PLAB_CPU_CACHE_MB bounds the freed tensor memory kept for reuse (default 1024; 0 turns it off).
+// PLAB_CPU_CACHE_MB bounds the freed tensor memory kept for reuse (default 1024; 0 keeps none).
 size_t cpu_cache_bytes() {
   const char* value = std::getenv("PLAB_CPU_CACHE_MB");
   if (value == nullptr || *value == '\0') return size_t{1024} << 20;
@@ -144,6 +163,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   define_function(env, exports, "getNumThreads", get_num_threads);
   define_function(env, exports, "cudaDeviceCount", cuda_device_count);
   define_function(env, exports, "buildInfo", build_info);
+  define_function(env, exports, "cpuMemory", cpu_memory);
+  define_function(env, exports, "resetCpuMemoryPeak", reset_cpu_memory_peak);
+  define_function(env, exports, "releaseCpuMemoryCache", release_cpu_memory_cache);
   return exports;
 }
 

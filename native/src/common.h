@@ -19,7 +19,14 @@ template <typename Body>
 auto guarded(const Napi::Env& env, const char* where, Body&& body) -> decltype(body()) {
   try {
     return body();
-  } catch (const Napi::Error&) {
+  } catch (const Napi::Error& error) {
+    // node-addon-api's own conversions ('A number was expected') do not say which call failed;
+    // the addon's own errors name theirs already.
+    const std::string message = error.Message();
+    const std::string suffix = " was expected";
+    if (message.size() > suffix.size() && message.compare(message.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      error.Value().Set("message", Napi::String::New(env, std::string(where) + ": an argument has the wrong type: " + message));
+    }
     throw;
   } catch (const c10::Error& error) {
     throw Napi::Error::New(env, std::string(where) + ": " + error.what_without_backtrace());

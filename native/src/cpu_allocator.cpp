@@ -39,6 +39,28 @@ class CachingCPUAllocator final : public c10::Allocator {
 
   static CachingCPUAllocator* installed;
 
+  CpuMemoryStats stats() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {in_use_, peak_, held_, capacity_};
+  }
+
+  void reset_peak() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    peak_ = in_use_;
+  }
+
+  size_t release_all() {
+    std::vector<void*> evicted;
+    size_t released = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      released = held_;
+      while (!free_.empty()) evicted.push_back(evict_oldest());
+    }
+    for (void* block : evicted) std::free(block);
+    return released;
+  }
+
  private:
   using FreeList = std::list<std::pair<size_t, void*>>;  // oldest first; the blocks' base addresses
 
@@ -65,6 +87,7 @@ class CachingCPUAllocator final : public c10::Allocator {
         void* base = entry->second;
         free_.erase(entry);
         held_ -= bytes;
+        count_taken(bytes);
         return data_of(base);
       }
     }
@@ -76,7 +99,17 @@ class CachingCPUAllocator final : public c10::Allocator {
       }
     }
     size_of(base) = bytes;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      count_taken(bytes);
+    }
     return data_of(base);
+  }
+
+  // Caller holds the mutex.
+  void count_taken(size_t bytes) {
+    in_use_ += bytes;
+    if (in_use_ > peak_) peak_ = in_use_;
   }
 
   void give_back(void* base) {
@@ -84,6 +117,7 @@ class CachingCPUAllocator final : public c10::Allocator {
     std::vector<void*> evicted;
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      in_use_ -= bytes;
       if (bytes > capacity_) {
         evicted.push_back(base);
       } else {
@@ -108,20 +142,13 @@ class CachingCPUAllocator final : public c10::Allocator {
     return base;
   }
 
-  void release_all() {
-    std::vector<void*> evicted;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      while (!free_.empty()) evicted.push_back(evict_oldest());
-    }
-    for (void* block : evicted) std::free(block);
-  }
-
   const size_t capacity_;
   std::mutex mutex_;
   FreeList free_;
   std::unordered_map<size_t, std::vector<FreeList::iterator>> by_size_;
   size_t held_ = 0;
+  size_t in_use_ = 0;
+  size_t peak_ = 0;
 };
 
 CachingCPUAllocator* CachingCPUAllocator::installed = nullptr;
@@ -129,10 +156,16 @@ CachingCPUAllocator* CachingCPUAllocator::installed = nullptr;
 }  // namespace
 
 void install_cpu_allocator(size_t capacity_bytes) {
-  if (capacity_bytes == 0 || CachingCPUAllocator::installed != nullptr) return;
+  if (CachingCPUAllocator::installed != nullptr) return;
   // Lives as long as the process: tensors freed during shutdown still call into it.
   CachingCPUAllocator::installed = new CachingCPUAllocator(capacity_bytes);
   c10::SetCPUAllocator(CachingCPUAllocator::installed, /*priority=*/1);
 }
+
+CpuMemoryStats cpu_memory_stats() { return CachingCPUAllocator::installed->stats(); }
+
+void reset_cpu_peak() { CachingCPUAllocator::installed->reset_peak(); }
+
+size_t release_cpu_cache() { return CachingCPUAllocator::installed->release_all(); }
 
 }  // namespace plab

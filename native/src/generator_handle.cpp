@@ -46,9 +46,12 @@ Napi::Value GeneratorHandle::seed(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value GeneratorHandle::manual_seed(const Napi::CallbackInfo& info) {
-  std::lock_guard<std::mutex> lock(generator_.mutex());
-  generator_.set_current_seed(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
-  return info.This();
+  return guarded(info.Env(), "Generator.manualSeed", [&]() -> Napi::Value {
+    const uint64_t seed = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+    std::lock_guard<std::mutex> lock(generator_.mutex());
+    generator_.set_current_seed(seed);
+    return info.This();
+  });
 }
 
 Napi::Value GeneratorHandle::get_state(const Napi::CallbackInfo& info) {

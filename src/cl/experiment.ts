@@ -3,7 +3,7 @@
 // flushed at each task boundary, and a checkpoint after each task so that a killed run resumes.
 import type { Checkpoint } from '../io/checkpoint.js';
 import type { Model } from '../nn/models/model.js';
-import { Generator, getRngState, keep, manualSeed, scope, setRngState, type Tensor } from '../tensor/index.js';
+import { Generator, getRngState, keep, manualSeed, releaseCpuMemoryCache, scope, setRngState, type Tensor } from '../tensor/index.js';
 import { EpochBatches } from './batches.js';
 import { evaluate } from './evaluate.js';
 import { expertSeries } from './expert.js';
@@ -189,6 +189,9 @@ export class Experiment {
     const expertAccuracy = expert ? Array.from(evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask }).accuracy) : null;
     batches.dispose();
     expert?.dispose();
+    // The blocks freed during the task (its data, its evaluation chunks) are of sizes the next task
+    // may never ask for; kept, they made resident memory grow with every task (memory-plan.ts).
+    releaseCpuMemoryCache();
     const seconds = (performance.now() - started) / 1000;
     return {
       task,

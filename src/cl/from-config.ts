@@ -2,6 +2,7 @@
 import type { ExperimentConfig } from '../config/index.js';
 import {
   computeNormalization,
+  disposeDataset,
   loadDataset,
   normalize,
   planScenario,
@@ -15,6 +16,7 @@ import { buildModel, type ModelConfig } from '../nn/models/registry.js';
 import type { Model } from '../nn/models/model.js';
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../optim/index.js';
 import { checkDevice, Generator, scope, type Tensor } from '../tensor/index.js';
+import { checkMemoryPlan, planMemory, type MemoryPlan } from './memory-plan.js';
 import { metricRegistry } from './metrics/registry.js';
 import { buildMethods } from './methods/index.js';
 import { ScenarioSource } from './scenario-source.js';
@@ -95,14 +97,38 @@ export function buildOptimizer(config: ExperimentConfig['optimizer'], parameters
   }
 }
 
+function loadConfiguredDataset(config: ExperimentConfig): Dataset {
+  checkDevice(config.device);
+  return loadDataset(config.dataset.format, camelCaseKeys({ ...config.dataset, root: config.dataset.root ?? undefined }));
+}
+
+/** The run's memory estimate (memory-plan.ts), from the config and its dataset; allocates nothing of R's size. */
+export function estimateMemory(config: ExperimentConfig): MemoryPlan {
+  const dataset = loadConfiguredDataset(config);
+  try {
+    return planMemory(config, dataset, scenarioSpec(config, dataset.classes.length));
+  } finally {
+    disposeDataset(dataset);
+  }
+}
+
 export function prepareExperiment(config: ExperimentConfig): PreparedExperiment {
   const { dataset: datasetConfig, training, logging } = config;
   if (training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
   const members = training.members;
-  checkDevice(config.device);
-  const dataset = loadDataset(datasetConfig.format, camelCaseKeys({ ...datasetConfig, root: datasetConfig.root ?? undefined }));
+  const dataset = loadConfiguredDataset(config);
   const numClasses = dataset.classes.length;
-  const plan = planScenario(scenarioSpec(config, numClasses), { dataset: datasetConfig.name, numClasses, members, seed: config.seed });
+  const spec = scenarioSpec(config, numClasses);
+  // Before anything of the population's size exists: a run that cannot fit stops here, named.
+  if (process.env.PLAB_MEMORY_CHECK !== '0') {
+    try {
+      checkMemoryPlan(planMemory(config, dataset, spec));
+    } catch (error) {
+      disposeDataset(dataset);
+      throw error;
+    }
+  }
+  const plan = planScenario(spec, { dataset: datasetConfig.name, numClasses, members, seed: config.seed });
   const normalization = datasetConfig.normalize
     ? datasetConfig.mean && datasetConfig.std
       ? { mean: datasetConfig.mean, std: datasetConfig.std }

@@ -111,5 +111,12 @@ export class Learner implements LearnerState {
     });
     if (changed) this.optimizer.setActiveMembers(this.active);
   }
+
+  /** Throws when no member is left training (nan_policy=member): the run has nothing left to learn. */
+  checkSomeActive(): void {
+    if (this.active.some(Boolean)) return;
+    const reasons = this.stopReasons.map((reason, member) => `member ${member}: ${reason}`).join('; ');
+    throw new NonFiniteLossError(`all ${this.members} members stopped (${reasons}); the run stops. Lower optimizer.lr, or check the data and the method's strength.`);
+  }
 }
 

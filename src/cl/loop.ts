@@ -104,6 +104,8 @@ export async function trainLoop(options: LoopOptions): Promise<number> {
     for (const batch of batches.epoch()) {
       scope(() => {
         const results = populations.map((population) => population.trainStep(batch));
+        // The first population is the one the phase trains (a baseline beside it may stop alone).
+        populations[0].checkSomeActive();
         for (let member = 0; member < members; member += 1) epochCorrect[member] += results[0].correct[member];
         epochSamples += batch.inputs.shape[0];
         step += 1;

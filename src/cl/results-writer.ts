@@ -7,6 +7,7 @@ import { encodeNpz } from '../io/npz.js';
 import { readTaskMetadata, runPaths, writeTask, type RunPaths } from '../io/results.js';
 import { native, scope } from '../tensor/index.js';
 import type { TaskRecord } from './experiment.js';
+import { deadLayers } from './member-health.js';
 import { keptLogPoints, takeLogPoints } from './snapshot-policy.js';
 
 export interface TaskMetadata {
@@ -19,6 +20,8 @@ export interface TaskMetadata {
   steps: number;
   samples_per_second: number;
   stopped_members: (string | null)[];
+  /** Per member, the hidden layers with every unit dead at the task's last log point (member-health.ts). */
+  dead_layers: string[][];
   /** Task-end analyses: sparsity per hidden layer and the linear probes, per member. */
   population_sparsity: Record<string, number[]>;
   /** Null when logging.measures leaves probes out. */
@@ -73,6 +76,7 @@ export class ResultsWriter {
       ...metadata,
       accuracy_after: record.accuracyAfter,
       expert_accuracy: record.expertAccuracy,
+      dead_layers: deadLayers(record.learner, record.accuracyAfter.length),
       seconds: record.seconds,
       steps: record.steps,
       samples_per_second: record.samplesPerSecond,

@@ -4,6 +4,7 @@
 import { taskLabel } from './task-label.js';
 import { continualSummary, type ContinualSummary } from '../metrics/continual.js';
 import { memberStat, type MemberStat } from '../metrics/stats.js';
+import { memberHealth, type MemberHealth } from './member-health.js';
 import type { ResultsWriter } from './results-writer.js';
 
 export interface RunSummary {
@@ -28,6 +29,8 @@ export interface RunSummary {
     probe_unseen_accuracy_by_task: (number | null)[];
   };
   stopped_members: (string | null)[];
+  /** Each member's state at the end: ok, stopped (non-finite loss) or collapsed, with the reason. */
+  member_status: MemberHealth[];
   seconds: number;
   samples_per_second: number;
 }
@@ -69,6 +72,7 @@ export function summarize(writer: ResultsWriter, tasks: number, accuracyAtInit: 
       probe_unseen_accuracy_by_task: metadata.map((task) => averageOrNull(task.probe_unseen_accuracy)),
     },
     stopped_members: metadata[tasks - 1].stopped_members,
+    member_status: memberHealth(metadata[tasks - 1]),
     seconds,
     samples_per_second: samples / seconds,
   };
@@ -109,7 +113,7 @@ export function formatSummary(summary: RunSummary, taskClasses?: readonly (reado
   lines.push(`${'probe accuracy, seen'.padEnd(28)}${perTask(summary.analysis.probe_seen_accuracy_by_task)}`);
   lines.push(`${'network accuracy, seen'.padEnd(28)}${perTask(summary.analysis.network_seen_accuracy_by_task)}`);
   lines.push(`${'probe accuracy, unseen'.padEnd(28)}${perTask(summary.analysis.probe_unseen_accuracy_by_task)}`);
-  const stopped = summary.stopped_members.map((reason, member) => (reason ? `member ${member}: ${reason}` : null)).filter(Boolean);
-  if (stopped.length) lines.push('', 'stopped members:', ...stopped.map((line) => `  ${line}`));
+  const unwell = summary.member_status.flatMap((health, member) => (health.status === 'ok' ? [] : [`  member ${member}: ${health.status.toUpperCase()}, ${health.reason}`]));
+  if (unwell.length) lines.push('', `members not ok (${unwell.length} of ${summary.members}; their figures are in the means above):`, ...unwell);
   return lines.join('\n');
 }

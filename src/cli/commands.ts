@@ -16,7 +16,9 @@ time is fastest), in one sweep folder with a sub-folder per job named by its ove
 launcher=slurm they are one SLURM job array instead.
 --resume DIR continues an interrupted run from its last finished task: DIR is a run folder, or an
 algorithm folder for its latest run. A folder has one writer at a time (a lock names it). --cfg prints the
-resolved config and exits without running.`;
+resolved config and exits without running; --dry-run prints it with the estimated peak memory, part
+by part. A run whose estimate exceeds the memory available is refused before it starts
+(PLAB_MEMORY_CHECK=0 runs it anyway).`;
 
 const ANALYZE_HELP = `Class-manifold geometry (Chung, Lee & Sompolinsky 2018; docs/metrics.md) of the saved last-hidden-layer
 representations at the end of every finished task: one manifold per label of each tracked task's
@@ -109,10 +111,11 @@ export function buildProgram(): Command {
     .option('--run-dir <dir>', 'the folder to write (same as run_dir=DIR)')
     .option('--resume <dir>', 'continue an interrupted run (a run folder, or an algorithm folder for its latest run)')
     .option('--cfg', 'print the resolved config and exit')
+    .option('--dry-run', 'print the resolved config and the estimated peak memory, part by part, and exit')
     .option('-q, --quiet', 'no progress and no summary table')
     .addHelpText('after', () => `\n${RUN_HELP}\n\n${formatHelp({ configDirs: configDirs() })}\n`)
-    .action(async (overrides: string[], options: { multirun?: boolean; jobs?: number; runDir?: string; resume?: string; cfg?: boolean; quiet?: boolean }) => {
-      setExit(await (await import('./run.js')).runCommand({ overrides, sweep: !!options.multirun, jobs: options.jobs ?? null, runDir: options.runDir ?? null, resume: options.resume ?? null, cfg: !!options.cfg, quiet: !!options.quiet, configDirs: configDirs() }));
+    .action(async (overrides: string[], options: { multirun?: boolean; jobs?: number; runDir?: string; resume?: string; cfg?: boolean; dryRun?: boolean; quiet?: boolean }) => {
+      setExit(await (await import('./run.js')).runCommand({ overrides, sweep: !!options.multirun, jobs: options.jobs ?? null, runDir: options.runDir ?? null, resume: options.resume ?? null, cfg: !!options.cfg, dryRun: !!options.dryRun, quiet: !!options.quiet, configDirs: configDirs() }));
     });
 
   const sweep = subcommand(program, 'sweep').description("follow a sweep submitted with launcher=slurm ('plab sweep status DIR', 'plab sweep collect DIR')");
@@ -147,8 +150,8 @@ export function buildProgram(): Command {
     .description('a local dashboard of all runs under a results root')
     .argument('[root]', 'the results root', 'results')
     .option('--port <n>', 'port to listen on (0: any free one)', wholeNumber(0, 65535, '--port 8080'), 8080)
-    .option('--host <address>', 'address to listen on (0.0.0.0: every interface, so other machines can read your results)', '127.0.0.1')
-    .action(async (root: string, options: { port: number; host: string }) => setExit(await (await import('./report.js')).serveCommand(root, options)));
+    .option('--host <address>', 'address to listen on (0.0.0.0: every interface, so other machines can read your results); without it 127.0.0.1, answering requests addressed to localhost, 127.0.0.1 or [::1] only')
+    .action(async (root: string, options: { port: number; host?: string }) => setExit(await (await import('./report.js')).serveCommand(root, options)));
 
   passThrough(program, 'clone', "the cloning mode (docs/cloning.md): train a base, expand it, train both ('plab clone check' runs the symmetry checks)", async (argv) => (await import('./clone.js')).cloneCommand(argv));
   const analyze = subcommand(program, 'analyze').description("analyses of a run's saved arrays ('plab analyze manifolds <run>': class-manifold capacity and geometry)");

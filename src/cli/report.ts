@@ -12,7 +12,7 @@ export async function reportCommand(run: string): Promise<number> {
   return 0;
 }
 
-export async function serveCommand(root: string, options: { port: number; host: string }): Promise<number> {
+export async function serveCommand(root: string, options: { port: number; host?: string }): Promise<number> {
   if (!existsSync(root)) throw new Error(`serve: ${root} does not exist; run an experiment first ('./plab run') or give the results root`);
   const server = await startServer({ root, port: options.port, host: options.host });
   console.log(`dashboard: ${server.url} (Ctrl-C to stop)`);

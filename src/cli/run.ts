@@ -5,9 +5,11 @@ import { join, resolve } from 'node:path';
 import { composeConfig, configToYaml, expandSweep, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
 import type { ExperimentObserver } from '../cl/experiment.js';
 import { stepMeans } from '../cl/loop.js';
+import { estimateMemory } from '../cl/from-config.js';
+import { formatMemoryPlan } from '../cl/memory-plan.js';
 import { runExperiment } from '../cl/runner.js';
 import { formatSummary } from '../cl/summary.js';
-import { newRunFolder, pointLatest, resolveRunFolder } from '../io/run-folder.js';
+import { checkFolderPath, newRunFolder, pointLatest, resolveRunFolder } from '../io/run-folder.js';
 import { submitSweep } from '../launch/slurm.js';
 import { formatOutcome, readJobOutcome, writeSweepSummary } from '../launch/sweep-summary.js';
 import { tensorBoardObserver } from '../report/tensorboard-run.js';
@@ -25,6 +27,8 @@ export interface RunArguments {
   quiet: boolean;
   /** Print the resolved config and exit (Hydra's --cfg job). */
   cfg: boolean;
+  /** Print the resolved config and the memory estimate, and exit. */
+  dryRun: boolean;
   /** A user's own config folders, searched before plab's conf/ (--config-dir). */
   configDirs: string[];
 }
@@ -81,6 +85,11 @@ export async function runCommand(given: RunArguments): Promise<number> {
     process.stdout.write(configToYaml(composeConfig(args.overrides, { configDirs: args.configDirs })));
     return 0;
   }
+  if (args.dryRun) {
+    const config = composeConfig(args.overrides);
+    process.stdout.write(`${configToYaml(config)}\n${formatMemoryPlan(estimateMemory(config))}\n`);
+    return 0;
+  }
   if (args.resume) {
     if (args.overrides.length) throw new Error('--resume continues a run with its saved config; overrides cannot be combined with it');
     const runDir = resolveRunFolder(args.resume, `--resume ${args.resume}`);
@@ -90,6 +99,8 @@ export async function runCommand(given: RunArguments): Promise<number> {
   }
   if (!args.sweep) {
     const config = composeConfig(args.overrides, { configDirs: args.configDirs });
+    if (args.runDir !== null) checkFolderPath(args.runDir, 'run_dir');
+    else checkFolderPath(config.results_dir, 'results_dir');
     if (args.runDir !== null) {
       // A pinned folder that an interrupted run (or a killed sweep's job) left behind is continued;
       // one killed before its plan was written had not begun, and starts again.
@@ -115,6 +126,8 @@ async function runSweep(args: RunArguments): Promise<number> {
   const grid = expandSweep(args.overrides);
   const configs = grid.map((job) => composeConfig(job.overrides, { configDirs: args.configDirs }));
   // One folder for the sweep, under the algorithm folder of its first job, and one per job in it.
+  if (args.runDir !== null) checkFolderPath(args.runDir, 'run_dir');
+  else checkFolderPath(configs[0].results_dir, 'results_dir');
   const sweepDir = args.runDir ?? newRunFolder(resultsPath(configs[0]), ['multirun']);
   const jobs = grid.map((job, index) => {
     const name = sweepJobName(job) || `job${index}`;

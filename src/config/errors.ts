@@ -15,5 +15,8 @@ export class ConfigError extends Error {
 export function showValue(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (value === undefined) return 'nothing';
-  return JSON.stringify(value);
+  // JSON writes infinities and NaN as null; they are shown as YAML spells them (.inf, .nan).
+  const yamlNumber = (v: number) => (Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf');
+  if (typeof value === 'number' && !Number.isFinite(value)) return yamlNumber(value);
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000${yamlNumber(v)}\u0000` : v)).replace(/"\\u0000(.*?)\\u0000"/g, '$1');
 }

@@ -76,9 +76,8 @@ function numberType(base: string, bounds: Bounds): string {
 }
 
 function checkNumber(value: unknown, path: string, type: string, integer: boolean, bounds: Bounds): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || !withinBounds(value, bounds)) {
-    fail(path, type, value);
-  }
+  if (typeof value === 'number' && !Number.isFinite(value)) fail(path, `a finite ${type}`, value);
+  if (typeof value !== 'number' || (integer && !Number.isInteger(value)) || !withinBounds(value, bounds)) fail(path, type, value);
   return value;
 }
 

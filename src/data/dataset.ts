@@ -38,6 +38,38 @@ export function checkLabelRange(labels: Tensor, numClasses: number, file: string
   }
 }
 
+/**
+ * Checks image values where they are loaded, so that bad data is named by its file rather than found
+ * by a metric several tasks later: no NaN or infinity (float files), and not every pixel of every
+ * image equal (blank data: nothing to learn, and the normalisation would divide by a zero standard
+ * deviation). One blank image among others, or alone, is data, and passes. `source` names the file; `fileOf`,
+ * when the images came from one file each, names the image.
+ */
+export function checkImageValues(images: Tensor, source: string, fileOf?: (index: number) => string): void {
+  if (images.numel === 0) return;
+  const found = scope(() => {
+    const flat = images.flatten(1);
+    const floating = ['float32', 'float64', 'float16', 'bfloat16'].includes(images.dtypeName);
+    if (floating) {
+      const bad = ops.logicalNot(ops.isfinite(flat));
+      const values = ops.countNonzero(bad, [0, 1]).item();
+      if (values > 0) {
+        const perImage = ops.countNonzero(bad, [1]).gt(0);
+        return { kind: 'nonfinite' as const, values, images: perImage.sum().item(), first: ops.argmax(perImage.to('uint8'), null, false).item() as number };
+      }
+    }
+    if (images.shape[0] < 2) return null;
+    const [lowest, highest] = [flat.min().item(), flat.max().item()];
+    return lowest === highest ? { kind: 'constant' as const, values: lowest, images: images.shape[0] } : null;
+  });
+  if (!found) return;
+  if (found.kind === 'nonfinite') {
+    const where = fileOf ? `image ${found.first} (${fileOf(found.first)})` : `image ${found.first}`;
+    throw new Error(`${source}: ${found.values} non-finite value${found.values === 1 ? '' : 's'} (NaN or infinity) in ${found.images} image${found.images === 1 ? '' : 's'}, the first in ${where}; replace or drop those images`);
+  }
+  throw new Error(`${source}: every pixel of all ${found.images} images equals ${found.values}; constant images carry nothing to learn and cannot be normalised: give the right file`);
+}
+
 /** Builds a Dataset after checking that image and label counts agree and all shapes match. */
 export function makeDataset(parts: Omit<Dataset, 'channels' | 'height' | 'width'>): Dataset {
   const { trainImages, testImages, trainLabels, testLabels, name } = parts;

@@ -2,8 +2,8 @@
 // algorithm's, named by its start time and the overrides it was given, and the algorithm folder
 // keeps a `latest` link to the newest. A folder given by the user (run_dir=, --run-dir) is used
 // as it is.
-import { existsSync, lstatSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, lstatSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ResultsError } from './results.js';
 
 /** The name of the link, in an algorithm folder, to its newest run. */
@@ -32,6 +32,22 @@ export function overridesName(overrides: readonly string[]): string {
     .join(',')
     .replace(/[/\\\s]+/g, '_');
   return name.length > MAX_OVERRIDES_LENGTH ? name.slice(0, MAX_OVERRIDES_LENGTH) : name;
+}
+
+/**
+ * Checks that a folder can be made at `path` (the value of key `key`): the nearest part of it that
+ * exists must be a folder, not a file, or every write below it fails with ENOTDIR.
+ */
+export function checkFolderPath(path: string, key: string): void {
+  for (let part = resolve(path); ; part = dirname(part)) {
+    if (existsSync(part)) {
+      if (!statSync(part).isDirectory()) {
+        throw new ResultsError(`${key}=${path}: ${part} is a file, not a folder; give a folder, or a path that does not exist yet`);
+      }
+      return;
+    }
+    if (dirname(part) === part) return;
+  }
 }
 
 /**

@@ -43,6 +43,14 @@ export function singularValues(activations: Tensor): Tensor {
   return scope(() => singularValuesOfGram(gramMatrix(activations), activations.shape[1]));
 }
 
+/**
+ * A rank measure where the spectrum's total is positive; 0 for a zero matrix (a dead layer), and NaN
+ * for a member whose spectrum is NaN (a diverged member), since 0 · NaN is NaN.
+ */
+function zeroForZeroMatrix(rank: Tensor, total: Tensor): Tensor {
+  return ops.where(total.gt(0), rank, total.mul(0));
+}
+
 function checkSpectrum(spectrum: Tensor, name: string): void {
   if (spectrum.ndim !== 2) throw new Error(`${name}: expected singular values [R, K], got [${spectrum.shape.join(', ')}]; use singularValues(activations)`);
 }
@@ -60,7 +68,7 @@ export function effectiveRankOfSpectrum(spectrum: Tensor): Tensor {
     const p = spectrum.div(total);
     const terms = ops.where(p.gt(0), p.mul(p.log()), ops.zerosLike(p));
     const rank = terms.sum(1).neg().exp();
-    return ops.where(total.squeeze(1).gt(0), rank, ops.zerosLike(rank));
+    return zeroForZeroMatrix(rank, total.squeeze(1));
   });
 }
 
@@ -74,7 +82,7 @@ export function stableRankOfSpectrum(spectrum: Tensor): Tensor {
     const squares = spectrum.square();
     const largest = squares.amax(1);
     const rank = squares.sum(1).div(largest);
-    return ops.where(largest.gt(0), rank, ops.zerosLike(rank));
+    return zeroForZeroMatrix(rank, largest);
   });
 }
 
@@ -92,7 +100,7 @@ export function lopStableRankOfSpectrum(spectrum: Tensor, prop = 0.99): Tensor {
     const total = spectrum.sum(1, true);
     const cumulative = ops.cumsum(spectrum, 1).div(total);
     const rank = cumulative.lt(prop).sum(1).to('float64').add(1);
-    return ops.where(total.squeeze(1).gt(0), rank, ops.zerosLike(rank));
+    return zeroForZeroMatrix(rank, total.squeeze(1));
   });
 }
 

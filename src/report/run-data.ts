@@ -2,7 +2,8 @@
 // use and kept; a file that is absent or does not decode is remembered with the reason, so that
 // every figure that needs it can be skipped and the report can list what was missing instead of
 // failing as a whole.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative as relativePath } from 'node:path';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { decodeNpy, type NdArray } from '../io/npy.js';
@@ -18,6 +19,12 @@ export class MissingData extends Error {
   ) {
     super(`${file}: ${reason}`);
   }
+}
+
+/** Whether `path` is `folder` or lies below it (both resolved, without links). */
+export function isWithin(folder: string, path: string): boolean {
+  const rel = relativePath(folder, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 type Cached = { ok: true; value: unknown } | { ok: false; error: MissingData };
@@ -37,7 +44,14 @@ export class RunReader {
   readonly absentTasks: number[];
   private readonly cache = new Map<string, Cached>();
 
-  constructor(dir: string) {
+  /**
+   * `confine`: a folder no file may resolve outside of (through a symbolic link); the dashboard
+   * serves nothing outside its results root. Files outside it read as missing.
+   */
+  constructor(
+    dir: string,
+    private readonly confine: string | null = null,
+  ) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       throw new Error(`report: ${dir} is not a directory; pass a run folder (results/{dataset}/{algorithm}/{date}_{time})`);
     }
@@ -65,6 +79,8 @@ export class RunReader {
       const path = join(this.dir, relative);
       if (!existsSync(path)) {
         entry = { ok: false, error: new MissingData(relative, 'not found') };
+      } else if (this.confine !== null && !isWithin(this.confine, realpathSync(path))) {
+        entry = { ok: false, error: new MissingData(relative, 'a link to a file outside the results root, not served') };
       } else {
         try {
           entry = { ok: true, value: decode(readFileSync(path), path) };

@@ -3,9 +3,9 @@
 // report/figures.json when the report is up to date, built on the fly otherwise), and overlays a
 // series of several runs on one chart. vega and vega-lite come from node_modules; nothing is
 // fetched from outside the machine.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative, resolve, sep } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import Fastify, { type FastifyReply } from 'fastify';
 import { compareRuns } from './compare.js';
 import { dashboardHtml } from './dashboard-page.js';
@@ -15,7 +15,7 @@ import { missingLines } from './html.js';
 import { overlayChart, overlaySeries } from './overlay.js';
 import type { FigureRecord } from './report.js';
 import { ResultsError } from '../io/results.js';
-import { RunReader } from './run-data.js';
+import { isWithin, RunReader } from './run-data.js';
 import { discoverRuns } from './runs.js';
 
 export interface ServerOptions {
@@ -23,6 +23,7 @@ export interface ServerOptions {
   root: string;
   /** 0 picks a free port. */
   port?: number;
+  /** The address to listen on; given, Host headers of any name are answered (see loopbackHost). */
   host?: string;
   figureOptions?: Partial<FigureOptions>;
 }
@@ -55,11 +56,23 @@ function runSignature(dir: string): number {
 
 class BadRequest extends Error {}
 
+/**
+ * Whether a Host header names this machine's loopback interface. A page from another site can make
+ * the browser send requests to 127.0.0.1 under its own name (DNS rebinding); refusing other names
+ * keeps such a page from reading the dashboard.
+ */
+export function loopbackHost(header: string | undefined): boolean {
+  if (!header) return false;
+  const name = header.replace(/:\d+$/, '').toLowerCase();
+  return name === 'localhost' || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
 export async function startServer(options: ServerOptions): Promise<DashboardServer> {
-  const root = resolve(options.root);
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new Error(`plab serve: ${root} is not a directory; pass the results root (e.g. plab serve results)`);
+  if (!existsSync(options.root) || !statSync(options.root).isDirectory()) {
+    throw new Error(`plab serve: ${resolve(options.root)} is not a directory; pass the results root (e.g. plab serve results)`);
   }
+  // Resolved without links, so that a link below it cannot lead out of it unnoticed.
+  const root = realpathSync(options.root);
   const resolveModule = createRequire(import.meta.url).resolve;
   const scripts = new Map([
     ['vega.min.js', readFileSync(resolveModule('vega/build/vega.min.js'))],
@@ -68,21 +81,22 @@ export async function startServer(options: ServerOptions): Promise<DashboardServ
   const cache = new Map<string, { signature: number; payload: RunPayload }>();
   const readers = new Map<string, { signature: number; reader: RunReader }>();
 
-  /** The run directory of an id from the page, refusing anything outside the root. */
+  /** The run directory of an id from the page, refusing anything outside the root, links included. */
   const runDir = (id: unknown): string => {
     if (typeof id !== 'string') throw new BadRequest('missing run path');
     const dir = resolve(root, id);
-    const rel = relative(root, dir);
-    if (rel.startsWith('..') || rel.split(sep).includes('..') || resolve(root, rel) !== dir) throw new BadRequest(`run path '${id}' is outside the results root`);
+    if (!isWithin(root, dir)) throw new BadRequest(`run path '${id}' is outside the results root`);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BadRequest(`no run at '${id}'`);
-    return dir;
+    const real = realpathSync(dir);
+    if (!isWithin(root, real)) throw new BadRequest(`run path '${id}' links outside the results root`);
+    return real;
   };
 
   const reader = (dir: string): RunReader => {
     const signature = runSignature(dir);
     const cached = readers.get(dir);
     if (cached && cached.signature === signature) return cached.reader;
-    const fresh = new RunReader(dir);
+    const fresh = new RunReader(dir, root);
     readers.set(dir, { signature, reader: fresh });
     return fresh;
   };
@@ -94,7 +108,8 @@ export async function startServer(options: ServerOptions): Promise<DashboardServ
     let payload: RunPayload | undefined;
     // A report written after the run's last change already holds the compiled specs.
     const figuresFile = join(dir, 'report', 'figures.json');
-    if (existsSync(figuresFile) && statSync(figuresFile).mtimeMs >= signature) {
+    const inside = (file: string) => existsSync(file) && isWithin(root, realpathSync(file));
+    if (inside(figuresFile) && inside(join(dir, 'report', 'missing.json')) && statSync(figuresFile).mtimeMs >= signature) {
       try {
         const missing = JSON.parse(readFileSync(join(dir, 'report', 'missing.json'), 'utf8')) as { missing: Parameters<typeof missingLines>[0] };
         payload = { figures: JSON.parse(readFileSync(figuresFile, 'utf8')) as FigureRecord[], missing: missingLines(missing.missing) };
@@ -121,6 +136,13 @@ export async function startServer(options: ServerOptions): Promise<DashboardServ
   };
 
   const app = Fastify({ logger: false });
+  if (options.host === undefined) {
+    app.addHook('onRequest', async (request, reply) => {
+      if (!loopbackHost(request.headers.host)) {
+        return reply.code(403).send({ error: `Host '${request.headers.host ?? ''}' is not a loopback name; this dashboard answers localhost, 127.0.0.1 and [::1] only (plab serve --host ADDRESS serves other names)` });
+      }
+    });
+  }
   const fail = (reply: FastifyReply, error: unknown) => {
     if (error instanceof BadRequest) return reply.code(400).send({ error: error.message });
     return reply.code(500).send({ error: error instanceof Error ? error.message : String(error) });
@@ -134,7 +156,8 @@ export async function startServer(options: ServerOptions): Promise<DashboardServ
   });
   app.get('/api/runs', async (_request, reply) => {
     try {
-      return { root, ...discoverRuns(root) };
+      // Ids are relative to the root; its absolute path stays on the server.
+      return { root: basename(root), ...discoverRuns(root) };
     } catch (error) {
       return fail(reply, error);
     }

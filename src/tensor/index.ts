@@ -2,6 +2,7 @@
 export * from './autograd.js';
 export * from './device.js';
 export * from './dtype.js';
+export * from './memory.js';
 export { native } from './native.js';
 export * as ops from './operators.generated.js';
 export * from './random.js';

@@ -49,6 +49,11 @@ export interface NativeAddon {
   cudaDeviceCount(): number;
   /** blas: OpenBLAS's openblas_get_config(), or null where another BLAS is loaded. */
   buildInfo(): { torchVersion: string; config: string; parallel: string; blas: string | null };
+  /** The CPU allocator's bytes: of live tensors, the most since the last reset, freed and kept for reuse, and the bound on those. */
+  cpuMemory(): { inUse: number; peak: number; cached: number; capacity: number };
+  resetCpuMemoryPeak(): void;
+  /** Hands the kept blocks back to the system; returns their bytes. */
+  releaseCpuMemoryCache(): number;
 }
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -14,7 +14,7 @@ test('a task is labelled from 1 with its classes when every member shares them',
 });
 
 test('the printed accuracy table labels rows and columns as the progress lines do', () => {
-  const summary = { tasks: 2, members: 2, accuracy_matrix_mean: [[0.99, 0], [0.1, 0.98]], accuracy_matrix_std: [[0, 0], [0.01, 0]], metrics: {}, joint_accuracy: null, expert_accuracy: null, analysis: { population_sparsity_by_task: {}, probe_seen_accuracy_by_task: [], network_seen_accuracy_by_task: [], probe_unseen_accuracy_by_task: [] }, stopped_members: [] } as unknown as RunSummary;
+  const summary = { tasks: 2, members: 2, accuracy_matrix_mean: [[0.99, 0], [0.1, 0.98]], accuracy_matrix_std: [[0, 0], [0.01, 0]], metrics: {}, joint_accuracy: null, expert_accuracy: null, analysis: { population_sparsity_by_task: {}, probe_seen_accuracy_by_task: [], network_seen_accuracy_by_task: [], probe_unseen_accuracy_by_task: [] }, stopped_members: [], member_status: [] } as unknown as RunSummary;
   const lines = formatSummary(summary, [[[1, 2], [1, 2]], [[3, 4], [3, 4]]]).split('\n');
   assert.match(lines[1], /^after\s+task 1 \[1, 2\]\s+task 2 \[3, 4\]/);
   assert.match(lines[2], /^task 1 \[1, 2\]\s+0\.990 ± 0\.000\s+0\.000 ± 0\.000/);

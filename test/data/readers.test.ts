@@ -283,3 +283,32 @@ test('npz: out-of-range label, wrong magic, truncated arrays and missing arrays 
   writeFileSync(npz, Buffer.from('PK\x03\x04 truncated'));
   assert.throws(() => loadDataset('npz', { root: npz }), /bad\.npz: not a valid \.npz \(zip\) file: no end-of-central-directory record \(truncated file\?\)/);
 });
+
+test('bad values are named where loaded: non-finite pixels, blank files, huge labels, malformed classes.json', () => {
+  const dir = folder();
+  const write = (name: string, array: Parameters<typeof encodeNpy>[0]) => writeFileSync(join(dir, `${name}.npy`), encodeNpy(array));
+  const pixels = Float32Array.from({ length: 4 * 4 }, (_, i) => i / 16);
+  pixels[5] = Number.NaN; // image 1
+  pixels[13] = Number.POSITIVE_INFINITY; // image 3
+  pixels[14] = Number.NaN;
+  write('train_images', ndarray('float32', [4, 1, 2, 2], pixels));
+  write('train_labels', ndarray('int64', [4], BigInt64Array.from([0n, 1n, 0n, 1n])));
+  assert.throws(() => loadDataset('npz', { root: dir }), { message: `${join(dir, 'train_images.npy')}: 3 non-finite values (NaN or infinity) in 2 images, the first in image 1; replace or drop those images` });
+  write('train_images', ndarray('float32', [4, 1, 2, 2], new Float32Array(16).fill(0.5)));
+  assert.throws(() => loadDataset('npz', { root: dir }), { message: `${join(dir, 'train_images.npy')}: every pixel of all 4 images equals 0.5; constant images carry nothing to learn and cannot be normalised: give the right file` });
+  write('train_images', ndarray('float32', [4, 1, 2, 2], Float32Array.from({ length: 16 }, (_, i) => i)));
+  write('train_labels', ndarray('int64', [4], BigInt64Array.from([0n, 2n ** 40n, 0n, 1n])));
+  assert.throws(() => loadDataset('npz', { root: dir }), {
+    message: `${join(dir, 'train_labels.npy')}: label 1099511627776 is not a class index (the file has 4 training images); fix the labels or list the class names in ${join(dir, 'classes.json')}`,
+  });
+  writeFileSync(join(dir, 'classes.json'), '["a", "b",');
+  assert.throws(() => loadDataset('npz', { root: dir }), new RegExp(`^Error: ${join(dir, 'classes.json')}: not valid JSON \\(.*\\); expected a JSON array of class names`));
+  writeFileSync(join(dir, 'classes.json'), '{"a": 1}');
+  assert.throws(() => loadDataset('npz', { root: dir }), { message: `${join(dir, 'classes.json')}: expected a non-empty JSON array of class names, e.g. ["cat", "dog"]` });
+  writeFileSync(join(dir, 'classes.json'), '["a", "b"]');
+  assert.throws(() => loadDataset('npz', { root: dir }), { message: `${join(dir, 'train_labels.npy')}: label 1099511627776 of sample 1 is outside 0..1 (the dataset has 2 classes)` });
+  // One blank image among others is data.
+  write('train_labels', ndarray('int64', [4], BigInt64Array.from([0n, 1n, 0n, 1n])));
+  write('train_images', ndarray('float32', [4, 1, 2, 2], Float32Array.from({ length: 16 }, (_, i) => (i < 4 ? 0 : i))));
+  disposeDataset(loadDataset('npz', { root: dir }));
+});

@@ -61,3 +61,18 @@ test('snapshot: activations and the gradient of each member\'s mean loss with re
   assert.ok(difference < 1e-6, `gradient differs by ${difference}`);
   assert.equal(model.head.weight.grad, null, 'parameter gradients are left untouched');
 });
+
+test('layerMetrics on a degenerate representation records what the math gives and never raises', () => {
+  // Member 0: a dead layer (all zeros). Member 1: every unit the same constant (rank 1).
+  // Member 2: a diverged member whose activations hold NaN (the eigensolver fails on such input).
+  const [N, H] = [50, 20];
+  const data = new Float32Array(3 * N * H);
+  data.fill(0.7, N * H, 2 * N * H);
+  for (let i = 2 * N * H; i < 3 * N * H; i++) data[i] = i % 7 === 0 ? Number.NaN : (i % 13) / 13;
+  const metrics = layerMetrics(tensor(data, { shape: [3, N, H] }));
+  const value = (name: keyof typeof metrics) => metrics[name]!.toArray();
+  for (const name of ['eff_rank', 'stable_rank', 'lop_stable_rank'] as const) assert.deepEqual(value(name), [0, 1, Number.NaN], name);
+  assert.deepEqual(value('dead_fraction'), [1, 0, 0]);
+  assert.deepEqual(value('dormant_ratio'), [1, 0, 0]);
+  assert.deepEqual(value('feature_norm').map((v) => (Number.isNaN(v) ? v : Math.round(v * 1e6) / 1e6)), [0, Math.round(0.7 * Math.sqrt(H) * 1e6) / 1e6, Number.NaN]);
+});

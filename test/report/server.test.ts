@@ -98,3 +98,45 @@ test('refuses paths outside the root and unknown runs', async () => {
   assert.equal((await fetch(new URL('/static/secret.js', server.url))).status, 404);
   await assert.rejects(startServer({ root: join(work, 'absent') }), /is not a directory/);
 });
+
+test('serves nothing through links out of the root, answers loopback Host names only, and hides the root path', async () => {
+  const { mkdirSync, symlinkSync } = await import('node:fs');
+  const outside = join(work, 'elsewhere');
+  smallRun(outside, { seed: 4 });
+  symlinkSync(outside, join(root, 'linked-run'));
+  const linked = await get('/api/run?path=linked-run');
+  assert.equal(linked.status, 400);
+  assert.equal(linked.body.error, "run path 'linked-run' links outside the results root");
+  // A run inside the root whose file is a link out: the file is not read.
+  const inside = join(root, 'mnist', 'SL_3', 'linked-file');
+  mkdirSync(inside);
+  for (const name of ['config.yaml', 'plan.json']) writeFileSync(join(inside, name), readFileSync(join(root, 'mnist', 'SL_3', 'lr=0.1', name)));
+  symlinkSync(join(outside, 'summary.json'), join(inside, 'summary.json'));
+  const served = await get('/api/run?path=' + encodeURIComponent('mnist/SL_3/linked-file'));
+  assert.equal(served.status, 200);
+  assert.ok((served.body.missing as string[]).some((line) => line.includes('summary.json') && line.includes('outside the results root')), JSON.stringify(served.body.missing));
+
+  const runs = await get('/api/runs');
+  assert.equal(runs.body.root, 'results');
+  assert.ok(!JSON.stringify(runs.body).includes(work), 'an absolute path was served');
+  // fetch sets Host itself; node:http sends the header given.
+  const { request } = await import('node:http');
+  const withHost = (url: string, host: string) =>
+    new Promise<number>((done, fail) => {
+      request({ host: '127.0.0.1', port: new URL(url).port, path: '/api/runs', headers: { host } }, (response) => {
+        response.resume();
+        done(response.statusCode!);
+      })
+        .on('error', fail)
+        .end();
+    });
+  const port = new URL(server.url).port;
+  for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST']) assert.equal(await withHost(server.url, host), 200, host);
+  for (const host of [`attacker.example:${port}`, 'localhost.attacker.example', '10.0.0.1']) assert.equal(await withHost(server.url, host), 403, host);
+  const open = await startServer({ root, port: 0, host: '127.0.0.1' });
+  try {
+    assert.equal(await withHost(open.url, 'results.lab.example'), 200, 'with --host, any Host name is answered');
+  } finally {
+    await open.close();
+  }
+});

@@ -80,8 +80,13 @@ keep('operatorSchema(-1)', () => native.operatorSchema(-1));
 keep('operatorSchema(1e9)', () => native.operatorSchema(1e9));
 keep("operatorSchema('x')", () => native.operatorSchema('x'));
 keep('setNumThreads(1e9)', () => native.setNumThreads(1e9));
+keep('setNumThreads(1e300)', () => native.setNumThreads(1e300));
+keep("setNumThreads('x')", () => native.setNumThreads('x'));
+keep("backward('x')", () => native.backward('x'));
 native.setNumThreads(1);
-console.log(JSON.stringify({ counts, unnamed, named }));
+// Every message starts with the call it came from: 'name: ...' or an operator's 'aten::name(...)'.
+const unprefixed = Object.entries(messages).filter(([, message]) => !/^[A-Za-z_][\\w.]*(::[\\w.]+)?[:(]/.test(message)).map(([label, message]) => label + ' -> ' + message);
+console.log(JSON.stringify({ counts, unnamed, named, unprefixed }));
 `;
 
 test('random and hostile arguments to every native entry throw JavaScript errors, never abort', () => {
@@ -89,12 +94,13 @@ test('random and hostile arguments to every native entry throw JavaScript errors
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
   assert.equal(run.signal, null, `the process was killed by ${run.signal}: ${run.stderr.slice(-2000)}`);
   assert.equal(run.status, 0, run.stderr.slice(-2000));
-  const { counts, unnamed, named } = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
-    counts: { calls: number; errors: number }; unnamed: string[]; named: Record<string, string>;
+  const { counts, unnamed, named, unprefixed } = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
+    counts: { calls: number; errors: number }; unnamed: string[]; named: Record<string, string>; unprefixed: string[];
   };
   assert.ok(counts.calls > 1200, `only ${counts.calls} calls`);
   assert.ok(counts.errors > counts.calls / 4, `${counts.errors} of ${counts.calls} calls threw`);
   assert.deepEqual(unnamed, [], 'errors without a message');
+  assert.deepEqual(unprefixed, [], 'errors that do not name their call');
   for (const device of ['cuda:x', 'cuda:-1', 'gpu0']) {
     assert.match(named[`.to('${device}')`], /^aten::to\.device\(.*(device|Device)/, device);
     assert.match(named[`zeros on '${device}'`], /^aten::zeros\(/, device);
@@ -104,6 +110,9 @@ test('random and hostile arguments to every native entry throw JavaScript errors
   assert.match(named['operatorSchema(-1)'], /^operatorSchema: unknown operator id -1/);
   assert.match(named['operatorSchema(1e9)'], /^operatorSchema: unknown operator id 1e\+09/);
   assert.match(named["operatorSchema('x')"], /number/);
-  assert.match(named['setNumThreads(1e9)'], /^setNumThreads: .*between 1 and 1024/);
+  assert.match(named['setNumThreads(1e9)'], /^setNumThreads: the number of threads must be a whole number from 1 to 1024, got 1e\+09/);
+  assert.match(named['setNumThreads(1e300)'], /^setNumThreads: the number of threads must be a whole number from 1 to 1024, got 1e\+300/);
+  assert.equal(named["setNumThreads('x')"], 'setNumThreads: an argument has the wrong type: A number was expected');
+  assert.equal(named["backward('x')"], 'backward: an argument has the wrong type: An array was expected');
   console.log(JSON.stringify(named, null, 1));
 });

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ops, scope, tensor, type Tensor } from '../../tensor/index.js';
-import { checkLabelRange, makeDataset, type Dataset } from '../dataset.js';
+import { checkImageValues, checkLabelRange, makeDataset, type Dataset } from '../dataset.js';
 
 const PIXELS = 3 * 32 * 32;
 
@@ -46,10 +46,11 @@ export function readCifarBatches(files: string[], labelBytes: number, labelByte:
     return bytes;
   });
   return scope(() => {
-    // Each file's labels are checked on their own, so that an error names the file that holds the bad one.
+    // Each file's labels and images are checked on their own, so that an error names the file that holds the bad one.
     const perFile = buffers.map((bytes, i) => {
       const records = tensor(bytes, { shape: [bytes.length / record, record] });
       checkLabelRange(records.select(1, labelByte), numClasses, files[i]);
+      checkImageValues(records.slice(1, labelBytes), files[i]);
       return records;
     });
     const records = perFile.length === 1 ? perFile[0] : ops.cat(perFile, 0);

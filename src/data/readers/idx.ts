@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { tensor, type Tensor } from '../../tensor/index.js';
-import { checkLabelRange, makeDataset, type Dataset } from '../dataset.js';
+import { checkImageValues, checkLabelRange, makeDataset, type Dataset } from '../dataset.js';
 
 const UNSIGNED_BYTE = 0x08;
 
@@ -63,7 +63,9 @@ export function readIdxPair(imagesPath: string, labelsPath: string, numClasses: 
   const labelTensor = tensor(labels.data, { shape: labels.shape }).long();
   checkLabelRange(labelTensor, numClasses, labelsPath);
   const [n, height, width] = images.shape;
-  return { images: tensor(images.data, { shape: [n, 1, height, width] }), labels: labelTensor };
+  const imageTensor = tensor(images.data, { shape: [n, 1, height, width] });
+  checkImageValues(imageTensor, imagesPath);
+  return { images: imageTensor, labels: labelTensor };
 }
 
 /** The path of an IDX file in `root`, uncompressed or with .gz; the error lists what was looked for. */

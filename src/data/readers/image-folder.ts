@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { Generator, ops, scope, tensor } from '../../tensor/index.js';
-import { makeDataset, type Dataset } from '../dataset.js';
+import { checkImageValues, makeDataset, type Dataset } from '../dataset.js';
 import { decodeImage, imageExtensions, imagePixels, unsupportedImageExtensions, type PixelOptions } from './image.js';
 
 export interface ImageFolderSplit {
@@ -184,11 +184,16 @@ export function readImageFolderDataset(name: string, root: string, options: Imag
   }
   if (test === null || test.files.length === 0) testImages.shape = [0, ...trainImages.shape.slice(1)];
   const labels = (split: ImageFolderSplit | null) => tensor(BigInt64Array.from(split?.labels ?? [], BigInt), { dtype: 'int64' });
+  const trainTensor = tensor(trainImages.data, { shape: trainImages.shape });
+  const testTensor = tensor(testImages.data, { shape: testImages.shape });
+  const [trainFiles, testFiles] = [train.files, test?.files ?? []];
+  checkImageValues(trainTensor, root, (i) => trainFiles[i]);
+  checkImageValues(testTensor, root, (i) => testFiles[i]);
   return makeDataset({
     name,
-    trainImages: tensor(trainImages.data, { shape: trainImages.shape }),
+    trainImages: trainTensor,
     trainLabels: labels(train),
-    testImages: tensor(testImages.data, { shape: testImages.shape }),
+    testImages: testTensor,
     testLabels: labels(test),
     classes: listing.classes,
   });

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { fromNdArray, readNpy, type NdArray } from '../../io/npy.js';
 import { readNpz } from '../../io/npz.js';
 import { scope, type Tensor } from '../../tensor/index.js';
-import { checkLabelRange, makeDataset, type Dataset } from '../dataset.js';
+import { checkImageValues, checkLabelRange, makeDataset, type Dataset } from '../dataset.js';
 
 export interface NumpyDatasetOptions {
   /** Class names; their number bounds the labels. */
@@ -62,11 +62,12 @@ function imagesTensor(located: Located, channelsLast: boolean): Tensor {
   const { array, source } = located;
   const allowed = ['uint8', 'float32', 'float64'];
   if (!allowed.includes(array.dtype)) throw new Error(`${source}: images of dtype ${array.dtype}; expected uint8, float32 or float64`);
+  if (array.shape.length !== 3 && array.shape.length !== 4) throw new Error(`${source}: images of shape [${array.shape.join(', ')}]; expected [N, C, H, W] or [N, H, W]`);
   return scope(() => {
     const t = fromNdArray(array);
+    checkImageValues(t, source);
     if (array.shape.length === 3) return t.unsqueeze(1);
-    if (array.shape.length === 4) return channelsLast ? t.permute(0, 3, 1, 2).contiguous() : t;
-    throw new Error(`${source}: images of shape [${array.shape.join(', ')}]; expected [N, C, H, W] or [N, H, W]`);
+    return channelsLast ? t.permute(0, 3, 1, 2).contiguous() : t;
   });
 }
 
@@ -79,15 +80,30 @@ function labelsTensor(located: Located, count: number, imagesSource: string): Te
   return scope(() => fromNdArray(array).long());
 }
 
-function classNames(folder: string, options: NumpyDatasetOptions, labels: Tensor[]): string[] {
+function classNames(folder: string, options: NumpyDatasetOptions, labels: Tensor[], sources: string[]): string[] {
   if (options.classes) return options.classes;
   const file = join(folder, 'classes.json');
   if (existsSync(file)) {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (!Array.isArray(parsed) || !parsed.every((n) => typeof n === 'string')) throw new Error(`${file}: expected a JSON array of class names`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`${file}: not valid JSON (${(error as Error).message}); expected a JSON array of class names, e.g. ["cat", "dog"]`);
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((n) => typeof n === 'string')) {
+      throw new Error(`${file}: expected a non-empty JSON array of class names, e.g. ["cat", "dog"]`);
+    }
     return parsed as string[];
   }
-  const highest = Math.max(...labels.filter((l) => l.numel > 0).map((l) => l.max().item()));
+  // Without names the classes are 0..highest label. A label above the number of training images
+  // cannot be a class index (most classes would have no image): it is a corrupt or misread file.
+  const present = labels.filter((l) => l.numel > 0);
+  const highest = Math.max(...present.map((l) => l.max().item()));
+  const limit = labels[0].numel;
+  if (highest >= limit) {
+    const at = present.findIndex((l) => l.max().item() === highest);
+    throw new Error(`${sources[at]}: label ${highest} is not a class index (the file has ${limit} training images); fix the labels or list the class names in ${file}`);
+  }
   return Array.from({ length: highest + 1 }, (_, i) => String(i));
 }
 
@@ -105,7 +121,7 @@ export function readNumpyDataset(path: string, options: NumpyDatasetOptions = {}
     const trainY = labelsTensor(trainLabels, trainX.shape[0], trainImages.source);
     const testX = testImages ? imagesTensor(testImages, channelsLast) : trainX.slice(0, 0, 0).contiguous();
     const testY = testLabels ? labelsTensor(testLabels, testX.shape[0], testImages!.source) : trainY.slice(0, 0, 0).contiguous();
-    const classes = classNames(folder, options, [trainY, testY]);
+    const classes = classNames(folder, options, [trainY, testY], [trainLabels.source, testLabels?.source ?? trainLabels.source]);
     checkLabelRange(trainY, classes.length, trainLabels.source);
     if (testLabels) checkLabelRange(testY, classes.length, testLabels.source);
     const name = basename(path).replace(/\.npz$/, '');
