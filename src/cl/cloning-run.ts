@@ -268,6 +268,7 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
       stopping: 'epochs',
       target_accuracy: 1,
       max_epochs: 1,
+      stopping_by: 'mean',
       expert_baseline: false,
       joint_baseline: false,
     },

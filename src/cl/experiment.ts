@@ -23,6 +23,10 @@ export interface TaskRecord {
   expertAccuracy: number[] | null;
   seconds: number;
   steps: number;
+  /** Images in this task's test set (tasks differ in size with dataset.balance=none). */
+  testSamples: number;
+  /** Epochs each member trained on this task (they differ when members stop by their own accuracy), [R]. */
+  epochs: number[];
   samplesPerSecond: number;
   /** Task-end analyses for summary.json: sparsity per hidden layer [R] and the linear probes. */
   analysis: { populationSparsity: Record<string, number[]>; probe: ProbeSummary | null };
@@ -74,6 +78,43 @@ function meanOf(values: ArrayLike<number>, active?: boolean[]): number {
     count += 1;
   }
   return count ? sum / count : Number.NaN;
+}
+
+/**
+ * Members that reached the target accuracy before the others (stopping_by: member): each stops
+ * updating (it leaves learner.active, which the optimizer and the methods honour) until the task
+ * ends, and its buffers (BatchNorm's running statistics, which the shared forward passes would
+ * otherwise keep moving) are put back as they were when it stopped.
+ */
+class MemberFinish {
+  private readonly epochs: (number | null)[];
+  private readonly buffers = new Map<number, Map<string, Tensor>>();
+
+  constructor(private readonly learner: Learner) {
+    this.epochs = Array(learner.members).fill(null);
+  }
+
+  finish(member: number, epochs: number): void {
+    if (!this.learner.active[member] || this.epochs[member] !== null) return;
+    this.epochs[member] = epochs;
+    this.buffers.set(member, keep(new Map(this.learner.model.namedBuffers().map(([name, buffer]) => [name, buffer.narrow(0, member, 1).clone()]))));
+    this.learner.active[member] = false;
+    this.learner.optimizer.setActiveMembers(this.learner.active);
+  }
+
+  /** Makes the finished members active again for the next task; returns each member's epochs. */
+  release(epochsRun: number): number[] {
+    const buffers = new Map(this.learner.model.namedBuffers());
+    for (const [member, saved] of this.buffers) {
+      for (const [name, row] of saved) {
+        buffers.get(name)!.narrow(0, member, 1).copy_(row);
+        row.dispose();
+      }
+      this.learner.active[member] = true;
+    }
+    if (this.buffers.size > 0) this.learner.optimizer.setActiveMembers(this.learner.active);
+    return this.epochs.map((epochs) => epochs ?? epochsRun);
+  }
 }
 
 export class Experiment {
@@ -181,11 +222,13 @@ export class Experiment {
     let stepInTask = 0;
     let window = { loss: new Float64Array(members), correct: new Float64Array(members), expertLoss: new Float64Array(members), expertCorrect: new Float64Array(members), samples: 0, steps: 0 };
     const resetWindow = () => (window = { loss: new Float64Array(members), correct: new Float64Array(members), expertLoss: new Float64Array(members), expertCorrect: new Float64Array(members), samples: 0, steps: 0 });
-    const pooled = keep(pooledSamples(tracked.map((trackedTask) => trackedTask.snapshot)));
+    // logging.track_tasks: the log points measure every task, or only those seen so far.
+    const measured = settings.trackTasks === 'seen' ? tracked.slice(0, task + 1) : tracked;
+    const pooled = keep(pooledSamples(measured.map((trackedTask) => trackedTask.snapshot)));
     // Relative updates are measured from the task's start, so a resumed task measures the same.
     const previousParameters = parameterCopies(this.model);
     const logPoint = () => {
-      recordLogPoint(this.model, tracked, learner.step, learnerLog, logOptions);
+      recordLogPoint(this.model, measured, learner.step, learnerLog, logOptions);
       if (settings.plasticity) recordPlasticity(this.model, pooled, learnerLog, previousParameters);
       if (expert && expertLog) {
         const evaluation = evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask });
@@ -202,6 +245,7 @@ export class Experiment {
     const rule = settings.stopping;
     const maxEpochs = rule.kind === 'epochs' ? rule.epochs : rule.maxEpochs;
     const stepsInTask = maxEpochs * batches.batchesPerEpoch;
+    const finished = new MemberFinish(learner);
     let epoch = 0;
     for (; epoch < maxEpochs; epoch += 1) {
       let epochCorrect = new Float64Array(members);
@@ -241,15 +285,23 @@ export class Experiment {
         if (stepInTask % SETTLE_EVERY === 0) await settle();
       }
       if (rule.kind === 'accuracy') {
-        const trainAccuracy = meanOf(Array.from(epochCorrect, (c) => c / epochSamples), learner.active);
-        if (trainAccuracy >= rule.threshold) break;
+        const accuracies = Array.from(epochCorrect, (c) => c / epochSamples);
+        if (rule.by === 'mean') {
+          if (meanOf(accuracies, learner.active) >= rule.threshold) break;
+        } else {
+          accuracies.forEach((accuracy, member) => accuracy >= rule.threshold && finished.finish(member, epoch + 1));
+          if (!learner.active.some(Boolean)) break;
+        }
       }
       epochCorrect = new Float64Array(members);
       epochSamples = 0;
     }
     if (stepInTask % settings.logFrequency !== 0) logPoint();
+    const epochs = finished.release(Math.min(epoch + 1, maxEpochs));
     learner.endTask({ task, batches: () => batches.epoch() });
-    const probe = settings.probes ? recordProbes(this.model, tracked.map((trackedTask) => trackedTask.test), task, source.numClasses, learnerLog) : null;
+    const probe = settings.probes
+      ? recordProbes(this.model, tracked.map((trackedTask) => trackedTask.test), task, source.numClasses, learnerLog, { ...settings.probes, train: (t) => source.train(t) })
+      : null;
     const populationSparsity: Record<string, number[]> = {};
     for (const name of learnerLog.names()) {
       if (name.startsWith('population_sparsity/')) populationSparsity[name.slice('population_sparsity/'.length)] = Array.from(learnerLog.last(name) as Float32Array);
@@ -270,6 +322,8 @@ export class Experiment {
       expertAccuracy,
       seconds,
       steps: stepInTask,
+      epochs,
+      testSamples: current.test.labels.shape[0],
       samplesPerSecond: (stepInTask * settings.batchSize * members) / seconds,
       analysis: { populationSparsity, probe },
     };

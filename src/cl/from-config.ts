@@ -1,5 +1,5 @@
 // From a resolved config to a runnable experiment: dataset, scenario plan, task source and settings.
-import type { ExperimentConfig } from '../config/index.js';
+import { membersDrawOwnClasses, type ExperimentConfig } from '../config/index.js';
 import {
   computeNormalization,
   loadDataset,
@@ -7,6 +7,7 @@ import {
   planScenario,
   scaleToUnit,
   ScenarioData,
+  type Balance,
   type Dataset,
   type ScenarioPlan,
   type ScenarioSpec,
@@ -56,7 +57,7 @@ function scenarioSpec(config: ExperimentConfig, numClasses: number): ScenarioSpe
       };
     }
     case 'permuted':
-      return { kind: 'permuted', tasks: scenario.num_tasks ?? 10, firstTaskIdentity: !scenario.permute_first };
+      return { kind: 'permuted', tasks: scenario.num_tasks ?? 10, firstTaskIdentity: !scenario.permute_first, perMember: scenario.per_member_permutations };
     case 'class_pairs':
       return { kind: 'class_pairs', tasks: scenario.num_tasks ?? Math.floor(numClasses / 2), replacement: scenario.with_replacement };
     case 'joint':
@@ -64,11 +65,21 @@ function scenarioSpec(config: ExperimentConfig, numClasses: number): ScenarioSpe
   }
 }
 
+/**
+ * dataset.balance, with null resolved: the full splits where every member trains on the same
+ * classes, equal class counts where members draw their own classes (their tasks must not differ in
+ * size because one drew a frequent class).
+ */
+export function balanceOf(config: ExperimentConfig): Balance {
+  if (config.dataset.balance !== null) return config.dataset.balance;
+  return membersDrawOwnClasses(config) ? 'classes' : 'none';
+}
+
 function stoppingRule(config: ExperimentConfig): StoppingRule {
   const training = config.training;
   if (training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
   return training.stopping === 'accuracy'
-    ? { kind: 'accuracy', threshold: training.target_accuracy, maxEpochs: training.max_epochs }
+    ? { kind: 'accuracy', threshold: training.target_accuracy, maxEpochs: training.max_epochs, by: training.stopping_by }
     : { kind: 'epochs', epochs: training.epochs_per_task };
 }
 
@@ -106,7 +117,7 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
       : scope(() => computeNormalization(scaleToUnit(dataset.trainImages)))
     : null;
   const transform = (images: Tensor) => (normalization ? normalize(scaleToUnit(images), normalization) : scaleToUnit(images));
-  const data = new ScenarioData(dataset, plan, { transform, device: config.device });
+  const data = new ScenarioData(dataset, plan, { transform, device: config.device, balance: balanceOf(config) });
   const source = new ScenarioSource(data, plan, Math.max(1, logging.representation_samples));
   const seeds = Array.from({ length: members }, (_, member) => config.seed + member);
   const settings: ExperimentSettings = {
@@ -119,7 +130,8 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     snapshotWeights: logging.snapshots.includes('weights'),
     snapshotRepresentations: logging.snapshots.includes('representations'),
     plasticity: logging.measures.includes('plasticity'),
-    probes: logging.measures.includes('probes'),
+    probes: logging.measures.includes('probes') ? { fit: logging.probe_fit, c: logging.probe_c, iterations: logging.probe_iterations } : null,
+    trackTasks: logging.track_tasks,
     expert: training.expert_baseline,
     joint: training.joint_baseline,
     nanPolicy: training.nan_policy,

@@ -6,6 +6,7 @@ import type { Model } from '../nn/models/model.js';
 import { keep, noGrad, ops, scope, type Tensor } from '../tensor/index.js';
 import type { EvalSet } from './evaluate.js';
 import type { LogBuffer } from './log-buffer.js';
+import type { ProbeSettings } from './settings.js';
 
 /** The snapshot samples of all tracked tasks together: images [T*S, R, ...], labels [T*S, R]. */
 export function pooledSamples(sets: EvalSet[]): EvalSet {
@@ -57,7 +58,7 @@ export function parameterCopies(model: Model): Map<string, Tensor> {
 }
 
 export interface ProbeSummary {
-  /** Probe accuracy on the test halves of the tasks seen so far, per member. */
+  /** Probe accuracy on the test samples of the tasks seen so far, per member. */
   seenAccuracy: number[];
   /** The network's own accuracy on the same samples, per member. */
   networkAccuracy: number[];
@@ -65,38 +66,73 @@ export interface ProbeSummary {
   unseenAccuracy: number[] | null;
 }
 
+export interface ProbeOptions extends ProbeSettings {
+  /** A task's training data, when the probe is fitted on training features; disposed here. */
+  train: (task: number) => EvalSet;
+}
+
+/** Samples per forward pass when extracting probe features. */
+const FEATURE_CHUNK = 4096;
+
+interface ProbeSplit {
+  /** Last hidden layer, [R, N, H]. */
+  features: Tensor;
+  /** [R, N] */
+  labels: Tensor;
+  /** The network's logits, [R, N, C]. */
+  logits: Tensor;
+}
+
+/** The last hidden layer and the logits of a set, in chunks, members first. */
+function probeFeatures(model: Model, set: EvalSet, from = 0, count = set.images.shape[0] - from): ProbeSplit {
+  const features: Tensor[] = [];
+  const logits: Tensor[] = [];
+  for (let start = from; start < from + count; start += FEATURE_CHUNK) {
+    const length = Math.min(FEATURE_CHUNK, from + count - start);
+    const output = model.run(set.images.narrow(0, start, length));
+    features.push(output.hidden[output.hidden.length - 1][1]);
+    logits.push(output.logits);
+  }
+  return { features: ops.cat(features, 1), labels: set.labels.narrow(0, from, count).transpose(0, 1), logits: ops.cat(logits, 1) };
+}
+
+function joinSplits(parts: ProbeSplit[]): ProbeSplit {
+  return { features: ops.cat(parts.map((p) => p.features), 1), labels: ops.cat(parts.map((p) => p.labels), 1), logits: ops.cat(parts.map((p) => p.logits), 1) };
+}
+
 /**
- * Seed 001's linear probes at the end of task `task`: a multinomial logistic regression on the frozen
- * last hidden layer, fit on the first half of each task's test samples and scored on the second,
- * over the classes seen so far; and a forward-transfer probe over the classes not trained yet.
+ * The linear probes at the end of task `task` (the Split-MNIST study): a multinomial logistic
+ * regression on the frozen last hidden layer over the classes seen so far, and a forward-transfer
+ * probe over the classes not trained yet. With fit 'train' (the usual protocol) a probe is fitted
+ * on the features of its tasks' training sets and scored on their test sets; with 'test_half' it is
+ * fitted on the first half of each test set and scored on the second (no training data touched).
  * Appends `probe_class_accuracy` [R, C] (NaN for classes not probed), `probe_class_coefficient_norm`
  * [R, C] and `probe_accuracy_seen`/`probe_accuracy_unseen` [R].
  */
-export function recordProbes(model: Model, tests: EvalSet[], task: number, numClasses: number, log: LogBuffer): ProbeSummary {
+export function recordProbes(model: Model, tests: EvalSet[], task: number, numClasses: number, log: LogBuffer, options: ProbeOptions): ProbeSummary {
   const members = model.members;
+  const probeOptions = { c: options.c, maxIter: options.iterations };
   return scope(() =>
     noGrad(() => {
-      const halves = inMode(model, false, () => tests.map((set) => {
-        const half = Math.floor(set.images.shape[0] / 2);
-        const features = (images: Tensor) => {
-          const { hidden, logits } = model.run(images);
-          return { features: hidden[hidden.length - 1][1], logits };
-        };
-        const first = features(set.images.narrow(0, 0, half));
-        const second = features(set.images.narrow(0, half, set.images.shape[0] - half));
-        return {
-          train: { features: first.features, labels: set.labels.narrow(0, 0, half).transpose(0, 1) },
-          test: { features: second.features, labels: set.labels.narrow(0, half, set.labels.shape[0] - half).transpose(0, 1), logits: second.logits },
-        };
-      }));
-      const join = (parts: typeof halves) => ({
-        train: { features: ops.cat(parts.map((p) => p.train.features), 1), labels: ops.cat(parts.map((p) => p.train.labels), 1) },
-        test: { features: ops.cat(parts.map((p) => p.test.features), 1), labels: ops.cat(parts.map((p) => p.test.labels), 1), logits: ops.cat(parts.map((p) => p.test.logits), 1) },
-      });
-      const seenTasks = halves.slice(0, task + 1);
-      const seen = join(seenTasks);
+      const splits = inMode(model, false, () =>
+        tests.map((set, t) => {
+          if (options.fit === 'test_half') {
+            const half = Math.floor(set.images.shape[0] / 2);
+            return { train: probeFeatures(model, set, 0, half), test: probeFeatures(model, set, half) };
+          }
+          const train = options.train(t);
+          try {
+            return { train: probeFeatures(model, train), test: probeFeatures(model, set) };
+          } finally {
+            train.images.dispose();
+            train.labels.dispose();
+          }
+        }),
+      );
+      const join = (parts: typeof splits) => ({ train: joinSplits(parts.map((p) => p.train)), test: joinSplits(parts.map((p) => p.test)) });
+      const seen = join(splits.slice(0, task + 1));
       const seenClasses = [...new Set(seen.train.labels.toArray())].sort((a, b) => a - b);
-      const probe = fitProbe(seen.train, seen.test, seenClasses);
+      const probe = fitProbe(seen.train, seen.test, seenClasses, probeOptions);
       const perClass = new Float32Array(members * numClasses).fill(Number.NaN);
       const coefficients = new Float32Array(members * numClasses).fill(Number.NaN);
       const probeClass = float32(probe.perClassAccuracy);
@@ -114,9 +150,9 @@ export function recordProbes(model: Model, tests: EvalSet[], task: number, numCl
       const networkAccuracy = seen.test.logits.argmax(2).eq(seen.test.labels).to('float64').mean(1);
       let unseenAccuracy: number[] | null = null;
       if (task + 1 < tests.length) {
-        const unseen = join(halves.slice(task + 1));
+        const unseen = join(splits.slice(task + 1));
         const unseenClasses = [...new Set(unseen.train.labels.toArray())].sort((a, b) => a - b);
-        const transfer = fitProbe(unseen.train, unseen.test, unseenClasses);
+        const transfer = fitProbe(unseen.train, unseen.test, unseenClasses, probeOptions);
         const values = float32(transfer.accuracy);
         log.append('probe_accuracy_unseen', [members], values);
         unseenAccuracy = Array.from(values);

@@ -16,6 +16,10 @@ export interface TaskMetadata {
   expert_accuracy: number[] | null;
   seconds: number;
   steps: number;
+  /** Epochs each member trained on this task, [R]. */
+  epochs: number[];
+  /** Images in the task's test set: the weights of the seen-class accuracy. */
+  test_samples: number;
   samples_per_second: number;
   stopped_members: (string | null)[];
   /** Task-end analyses: sparsity per hidden layer and the linear probes, per member. */
@@ -64,6 +68,8 @@ export class ResultsWriter {
       expert_accuracy: record.expertAccuracy,
       seconds: record.seconds,
       steps: record.steps,
+      epochs: record.epochs,
+      test_samples: record.testSamples,
       samples_per_second: record.samplesPerSecond,
       population_sparsity: record.analysis.populationSparsity,
       probe_seen_accuracy: record.analysis.probe?.seenAccuracy ?? null,

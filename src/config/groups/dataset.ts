@@ -20,6 +20,11 @@ export const dataset = group({
     normalize: bool({ help: 'after scaling pixels to [0, 1], subtract mean and divide by std per channel' }),
     mean: nullable(floats({ minLength: 1, help: 'per-channel mean for normalize; null = computed from the training images' })),
     std: nullable(floats({ above: 0, minLength: 1, help: 'per-channel standard deviation for normalize; null = computed from the training images' })),
+    balance: nullable(
+      choice(['none', 'classes'] as const, {
+        help: 'task sizes. none: every image of the task\'s classes, the full splits of the published protocols (members must share their classes); classes: each class cut to the smallest class\'s count, so members drawing different classes get equal tasks. null = none where members share their tasks, classes where they draw their own (class_pairs, class_order=random)',
+      }),
+    ),
   },
   variants: {
     mnist: {},

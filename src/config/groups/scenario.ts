@@ -20,6 +20,7 @@ export const scenario = group({
     },
     permuted: {
       permute_first: bool({ help: 'false: task 0 is the unpermuted dataset; true: every task gets its own pixel permutation' }),
+      per_member_permutations: bool({ help: 'true: each member draws its own permutations (independent runs); false: all members share them, so members differ only in their seeds' }),
     },
     class_pairs: {
       with_replacement: bool({ help: 'allow a class in several tasks of a member, for more than classes/2 tasks' }),
