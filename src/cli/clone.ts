@@ -66,7 +66,7 @@ export function formatCloningSummary(summary: CloningSummary): string {
   return lines.join('\n');
 }
 
-function runCloningCommand(argv: string[]): number {
+export function runCloningCommand(argv: string[]): number {
   const quiet = argv.includes('--quiet') || argv.includes('-q');
   const overrides = argv.filter((arg) => arg !== '--quiet' && arg !== '-q');
   const option = overrides.find((arg) => arg.startsWith('-'));

@@ -18,6 +18,7 @@ import { formatOutcome, readJobOutcome, writeSweepSummary } from '../launch/swee
 import { taskLabel } from '../cl/task-label.js';
 import { TensorBoardWriter } from '../report/index.js';
 import { logRunSummary, logTaskArrays } from '../report/tensorboard-run.js';
+import { runCloningCommand } from './clone.js';
 import { ProgressBar } from './progress.js';
 
 interface RunArguments {
@@ -63,7 +64,8 @@ function parseArguments(argv: string[]): RunArguments {
 export const runHelp = `usage: plab run [overrides...] [run_dir=DIR] [--resume DIR] [-m] [-j N] [--cfg] [--quiet]
 
 Runs a continual-learning experiment. Overrides follow Hydra: 'model=cnn' picks a group option,
-'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one. Each run writes a folder of its own,
+'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one, '+experiment=NAME' applies a preset of a
+published experiment (listed below; docs/reproductions.md). Each run writes a folder of its own,
 results/{dataset}/{algorithm}/{date}_{time}[_{overrides}], and {algorithm}/latest points at the
 newest; run_dir=DIR (or --run-dir DIR) pins the folder instead, and continues the run there if it
 was interrupted. With -m, comma lists become a sweep: 'plab run -m optimizer.lr=0.1,0.01 seed=0,1'
@@ -172,6 +174,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (!args.sweep) {
     const config = composeConfig(args.overrides);
+    // A preset of the cloning study (+experiment=cloning) runs as 'plab clone' would.
+    if (config.training.mode === 'cloning') {
+      if (args.runDir !== null) throw new Error("the cloning mode names its own folder (docs/cloning.md); drop run_dir, or run 'plab clone'");
+      return runCloningCommand(args.quiet ? [...args.overrides, '--quiet'] : args.overrides);
+    }
     if (args.runDir !== null) {
       // A pinned folder that an interrupted run (or a killed sweep's job) left behind is continued;
       // one killed before its plan was written had not begun, and starts again.

@@ -31,6 +31,22 @@ function readYaml(file: string): unknown {
   return document.toJS() ?? {};
 }
 
+/**
+ * An experiment preset (conf/experiment/NAME.yaml, chosen with +experiment=NAME as in Hydra): group
+ * options it picks (its defaults list, '- override /model: mlp') and keys it sets, both applied over
+ * config.yaml's and under the command line's.
+ */
+export interface ExperimentPreset {
+  name: string;
+  groups: Partial<Record<GroupName, string>>;
+  values: Record<string, unknown>;
+  /** The file's first comment line: what the preset reproduces, for --help. */
+  summary: string;
+}
+
+/** The folder of experiment presets inside conf/. */
+export const EXPERIMENT_FOLDER = 'experiment';
+
 export class ConfigRepository {
   constructor(readonly dir: string = defaultConfDir) {
     if (!existsSync(join(dir, 'config.yaml'))) {
@@ -60,9 +76,43 @@ export class ConfigRepository {
     return { defaults: defaults as Record<GroupName, string>, values };
   }
 
+  /** The experiment presets: the stems of conf/experiment/*.yaml, sorted. */
+  experiments(): string[] {
+    return this.stems(EXPERIMENT_FOLDER);
+  }
+
+  /** conf/experiment/NAME.yaml read and checked for its shape (its keys are checked at composition). */
+  loadExperiment(name: string): ExperimentPreset {
+    const names = this.experiments();
+    if (!names.includes(name)) {
+      const hint = didYouMean(name, names);
+      throw new ConfigError(`unknown experiment '${name}'${hint || ';'} experiments: ${names.join(', ') || `(none in ${join(this.dir, EXPERIMENT_FOLDER)})`}`, 'experiment');
+    }
+    const file = join(this.dir, EXPERIMENT_FOLDER, `${name}.yaml`);
+    const { defaults: list = [], ...values } = asMapping(readYaml(file), file);
+    if (!Array.isArray(list)) throw new ConfigError(`${file}: 'defaults' must be a list like '- override /model: mlp', got ${showValue(list)}`);
+    const groups: Partial<Record<GroupName, string>> = {};
+    for (const entry of list) {
+      const [pair, ...extra] = Object.entries(asMapping(entry, `${file}: defaults entry`));
+      // Hydra writes a preset's group choices as '- override /group: option'; the bare '- group: option' is read the same way.
+      const group = pair?.[0].replace(/^override\s+/, '').replace(/^\//, '');
+      if (!pair || extra.length > 0 || group === undefined) throw new ConfigError(`${file}: each defaults entry names one group, like '- override /model: mlp', got ${showValue(entry)}`);
+      if (!isGroupName(group)) throw new ConfigError(`${file}: unknown group '${group}' in defaults${didYouMean(group, groupNames)}`);
+      if (typeof pair[1] !== 'string') throw new ConfigError(`${file}: the option of group '${group}' must be a name, got ${showValue(pair[1])}`);
+      this.checkOption(group, pair[1]);
+      groups[group] = pair[1];
+    }
+    const first = readFileSync(file, 'utf8').split('\n').find((line) => line.startsWith('#') && !line.startsWith('# @package'));
+    return { name, groups, values, summary: first ? first.replace(/^#\s*/, '') : '' };
+  }
+
   /** The options of a group: the stems of the .yaml files in its folder, sorted. */
   options(group: GroupName): string[] {
-    const folder = join(this.dir, group);
+    return this.stems(group);
+  }
+
+  private stems(subfolder: string): string[] {
+    const folder = join(this.dir, subfolder);
     if (!existsSync(folder)) return [];
     return readdirSync(folder)
       .filter((file) => file.endsWith('.yaml'))
