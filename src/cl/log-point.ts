@@ -41,6 +41,7 @@ export function recordLogPoint(model: Model, tasks: TrackedTask[], step: number,
   log.append('loss', [members, T], pack((e) => e.loss, 1));
   log.append('per_class_accuracy', [members, T, classes], pack((e) => e.perClassAccuracy, classes));
   log.append('class_probability', [members, T, classes], pack((e) => e.meanProbability, classes));
+  log.append('true_class_probability', [members, T, classes], pack((e) => e.trueClassProbability, classes));
   if (options.snapshotRepresentations) recordRepresentations(model, tasks, log);
   if (options.snapshotWeights) {
     for (const [name, parameter] of model.namedParameters()) log.append(`weights/${name}`, parameter.shape, parameter.data() as Float32Array);

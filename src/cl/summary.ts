@@ -110,7 +110,7 @@ export function formatSummary(summary: RunSummary, taskClasses?: readonly (reado
   const stat = (name: string, value: MemberStat | undefined) => value && lines.push(`${name.padEnd(28)}${fmt(value.mean, value.std)}`);
   lines.push('');
   stat('ACC (average accuracy)', summary.metrics.average_accuracy);
-  stat('seen-class accuracy (pooled)', summary.seen_accuracy.final);
+  stat('seen-class accuracy', summary.seen_accuracy.final);
   stat('BWT (backward transfer)', summary.metrics.bwt);
   stat('FWT (forward transfer)', summary.metrics.fwt);
   stat('forgetting (Chaudhry)', summary.metrics.forgetting);
