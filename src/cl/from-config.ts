@@ -16,6 +16,7 @@ import { buildModel, type ModelConfig } from '../nn/models/registry.js';
 import type { Model } from '../nn/models/model.js';
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../optim/index.js';
 import { checkDevice, Generator, scope, type Tensor } from '../tensor/index.js';
+import { metricRegistry } from './metrics/registry.js';
 import { buildMethods } from './methods/index.js';
 import { ScenarioSource } from './scenario-source.js';
 import type { ExperimentSettings, StoppingRule } from './settings.js';
@@ -132,6 +133,7 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     plasticity: logging.measures.includes('plasticity'),
     probes: logging.measures.includes('probes') ? { fit: logging.probe_fit, c: logging.probe_c, iterations: logging.probe_iterations } : null,
     trackTasks: logging.track_tasks,
+    metrics: metricRegistry,
     expert: training.expert_baseline,
     joint: training.joint_baseline,
     nanPolicy: training.nan_policy,

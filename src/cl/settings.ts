@@ -5,6 +5,7 @@ import type { Generator } from '../tensor/index.js';
 import type { Optimizer } from '../optim/index.js';
 import type { NanPolicy } from './learner.js';
 import type { Method } from './method.js';
+import type { Metric } from './metric.js';
 
 /**
  * How long a task trains. With 'accuracy', `by` says whose training accuracy counts: each member's
@@ -41,6 +42,8 @@ export interface ExperimentSettings {
   probes: ProbeSettings | null;
   /** Tasks measured at log points: all, or those seen so far. */
   trackTasks: 'all' | 'seen';
+  /** What is logged, in order (metricRegistry, plus a script's own); each asks `enabled` whether the flags above want it. */
+  metrics: readonly Metric[];
   /** Train a fresh expert population on each task. */
   expert: boolean;
   /** Train the joint (all tasks at once) upper bound. */

@@ -20,7 +20,7 @@ async function run(overrides: string[], change: (settings: ExperimentSettings) =
   try {
     const experiment = new Experiment({ ...prepared.settings, ...change(prepared.settings) }, prepared.source);
     const records: TaskRecord[] = [];
-    await experiment.run({ onTaskEnd: (record) => records.push(record) });
+    await experiment.run([{ onTaskEnd: ({ record }) => records.push(record) }]);
     return { records, state: new Map([...experiment.model.namedParameters(), ...experiment.model.namedBuffers()].map(([name, tensor]) => [name, tensor.clone()])) };
   } finally {
     prepared.release();
