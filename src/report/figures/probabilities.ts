@@ -44,7 +44,7 @@ export function probabilityFigures(context: FigureContext): Figure[] {
       const classes = grid.shape[grid.ndim - 1];
       const order = Array.from({ length: classes }, (_, c) => `class ${c}`);
       const trueClass = key === TRUE_CLASS;
-      const yTitle = trueClass ? 'probability of the true class' : 'mean probability';
+      const yTitle = trueClass ? 'P(true class)' : 'mean probability';
       const common = { xTitle: context.timeline.axisTitle, yTitle, seriesTitle: 'class', yDomain: [0, 1] as [number, number], seriesOrder: order };
       let spec;
       let caption: string;
