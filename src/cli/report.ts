@@ -1,20 +1,43 @@
 // plab report and plab serve: figures from saved results, and the local dashboard.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { resolveRunFolder } from '../io/run-folder.js';
 import { startServer, writeReport } from '../report/index.js';
 
 export async function reportCommand(argv: string[]): Promise<number> {
-  const [runDir] = argv;
+  const [runDir, ...options] = argv;
   if (!runDir || runDir === '--help' || runDir === '-h') {
-    console.log('usage: plab report <run folder>\n\nWrites <run folder>/report/: PNG and SVG figures and index.html, from the saved arrays. An algorithm\nfolder (results/mnist/SL) means its latest run.');
+    console.log(
+      'usage: plab report <run folder> [--member R]\n\nWrites <run folder>/report/: PNG and SVG figures and index.html, from the saved arrays. An algorithm\nfolder (results/mnist/SL) means its latest run. Curves show the mean ± sd over members; the figures\nof one network (latent spaces, feature activations, weight maps) show member R (default 0).',
+    );
     return runDir ? 0 : 1;
   }
-  const result = await writeReport(resolveRunFolder(runDir, 'report'));
+  let member = 0;
+  for (let i = 0; i < options.length; i += 1) {
+    if (options[i] !== '--member') throw new Error(`report: unknown option '${options[i]}'; options: --member R, --help`);
+    const text = options[++i];
+    member = Number(text);
+    if (text === undefined || !Number.isInteger(member) || member < 0) throw new Error(`report: --member needs a member index 0, 1, ..., got ${text === undefined ? 'nothing' : `'${text}'`}`);
+  }
+  const folder = resolveRunFolder(runDir, 'report');
+  const members = runMembers(folder);
+  if (members !== null && member >= members) throw new Error(`report: --member ${member}, but the run has ${members} members (0..${members - 1})`);
+  const result = await writeReport(folder, { member });
   console.log(`${result.figures.length} figure files in ${result.seconds.toFixed(1)} s`);
   if (result.missing.length) console.log(`missing or unreadable (those figures were skipped):\n${result.missing.map((line) => `  ${line}`).join('\n')}`);
   console.log(`report: ${resolve(result.index)}`);
   return 0;
+}
+
+/** training.members of a run's config.yaml, or null when it cannot be read (the report then says what is missing). */
+function runMembers(folder: string): number | null {
+  try {
+    const config = parseYaml(readFileSync(join(folder, 'config.yaml'), 'utf8')) as { training?: { members?: unknown } };
+    return typeof config.training?.members === 'number' ? config.training.members : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function serveCommand(argv: string[]): Promise<number> {

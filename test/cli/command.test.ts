@@ -80,3 +80,13 @@ test("plab run --cfg and plab config show with overrides print the resolved conf
   assert.equal(config.optimizer.lr, 0.01);
   assert.match(fromSources(['run', '--cfg', 'optimizer.lrr=1']).stderr, /optimizer\.lrr.*optimizer\.lr/);
 });
+
+test('plab report --member picks the member of the one-network figures; a bad index is named', () => {
+  const help = fromSources(['report', '--help']);
+  assert.match(help.stdout, /usage: plab report <run folder> \[--member R\]/);
+  const bad = fromSources(['report', 'results/mnist/SL', '--member', 'x']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /report: --member needs a member index 0, 1, \.\.\., got 'x'/);
+  const unknown = fromSources(['report', 'results/mnist/SL', '--members', '2']);
+  assert.match(unknown.stderr, /report: unknown option '--members'; options: --member R, --help/);
+});
