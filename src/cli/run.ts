@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { composeConfig, configToYaml, expandSweep, formatHelp, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
+import { composeConfig, configToYaml, expandSweep, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
 import type { ExperimentObserver } from '../cl/experiment.js';
 import { stepMeans } from '../cl/loop.js';
 import { runExperiment } from '../cl/runner.js';
@@ -14,7 +14,8 @@ import { tensorBoardObserver } from '../report/tensorboard-run.js';
 import { runCloningCommand } from './clone.js';
 import { ProgressBar } from './progress.js';
 
-interface RunArguments {
+/** What `plab run` was given (parsed in src/cli/commands.ts). */
+export interface RunArguments {
   overrides: string[];
   resume: string | null;
   sweep: boolean;
@@ -23,51 +24,20 @@ interface RunArguments {
   /** Where the run writes (run_dir=DIR or --run-dir DIR); default a new results/{dataset}/{algorithm}/{date}_{time}[_{overrides}]. */
   runDir: string | null;
   quiet: boolean;
-  help: boolean;
   /** Print the resolved config and exit (Hydra's --cfg job). */
   cfg: boolean;
+  /** A user's own config folders, searched before plab's conf/ (--config-dir). */
+  configDirs: string[];
 }
 
-function parseArguments(argv: string[]): RunArguments {
-  const parsed: RunArguments = { overrides: [], resume: null, sweep: false, jobs: null, runDir: null, quiet: false, help: false, cfg: false };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') parsed.help = true;
-    else if (arg === '--resume') {
-      parsed.resume = argv[i + 1] ?? null;
-      if (!parsed.resume) throw new Error('--resume needs the results directory of the run, e.g. --resume results/mnist/SL (its latest run)');
-      i += 1;
-    } else if (arg === '-m' || arg === '--multirun') parsed.sweep = true;
-    else if (arg === '-j' || arg === '--jobs') {
-      const text = argv[++i];
-      parsed.jobs = text === undefined || text.trim() === '' ? NaN : Number(text);
-      if (!Number.isInteger(parsed.jobs) || parsed.jobs < 1) throw new Error(`${arg} needs a whole number of runs at a time, e.g. -j 2, got ${text === undefined ? 'nothing' : `'${text}'`}`);
-    } else if (arg === '--run-dir' || arg.startsWith('run_dir=')) {
-      parsed.runDir = arg === '--run-dir' ? (argv[++i] ?? null) : arg.slice('run_dir='.length);
-      if (!parsed.runDir) throw new Error(`${arg === '--run-dir' ? '--run-dir' : 'run_dir='} needs a directory, e.g. run_dir=results/mine`);
-    }
-    else if (arg === '--quiet' || arg === '-q') parsed.quiet = true;
-    else if (arg === '--cfg') parsed.cfg = true;
-    else if (arg.startsWith('-')) throw new Error(`unknown option '${arg}' for 'plab run'; options: --resume DIR, -m (sweep), -j N, --run-dir DIR, --cfg, --quiet, --help`);
-    else parsed.overrides.push(arg);
-  }
-  return parsed;
+/** run_dir=DIR among the overrides is --run-dir DIR, Hydra's hydra.run.dir. */
+function takeRunDir(args: RunArguments): RunArguments {
+  const given = args.overrides.filter((override) => override.startsWith('run_dir='));
+  if (given.length === 0) return args;
+  const runDir = given[given.length - 1].slice('run_dir='.length);
+  if (!runDir) throw new Error('run_dir= needs a directory, e.g. run_dir=results/mine');
+  return { ...args, runDir, overrides: args.overrides.filter((override) => !override.startsWith('run_dir=')) };
 }
-
-export const runHelp = `usage: plab run [overrides...] [run_dir=DIR] [--resume DIR] [-m] [-j N] [--cfg] [--quiet]
-
-Runs a continual-learning experiment. Overrides follow Hydra: 'model=cnn' picks a group option,
-'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one, '+experiment=NAME' applies a preset of
-a published experiment (listed below; docs/reproductions.md). Each run writes a folder of its own,
-results/{dataset}/{algorithm}/{date}_{time}[_{overrides}], and {algorithm}/latest points at the
-newest; run_dir=DIR (or --run-dir DIR) pins the folder instead, and continues the run there if it
-was interrupted. With -m, comma lists become a sweep: 'plab run -m optimizer.lr=0.1,0.01 seed=0,1'
-runs four experiments, -j N of them at a time (default launcher.jobs, 1: on two cores one run at a
-time is fastest), in one sweep folder with a sub-folder per job named by its overrides; with
-launcher=slurm they are one SLURM job array instead.
---resume DIR continues an interrupted run from its last finished task: DIR is a run folder, or an
-algorithm folder for its latest run. A folder has one writer at a time (a lock names it). --cfg prints the
-resolved config and exits without running.`;
 
 /** The progress bar of a run, and a line per finished task. */
 function progressObserver(progress: ProgressBar): ExperimentObserver {
@@ -106,14 +76,10 @@ async function runAndPrint(config: ExperimentConfig, runDir: string, options: { 
   await runExperiment(config, runDir, { resume: options.resume, overrides: options.overrides, observers, notify: (message) => progress.done(message) });
 }
 
-export async function runCommand(argv: string[]): Promise<number> {
-  const args = parseArguments(argv);
-  if (args.help) {
-    console.log(`${runHelp}\n\n${formatHelp()}`);
-    return 0;
-  }
+export async function runCommand(given: RunArguments): Promise<number> {
+  const args = takeRunDir(given);
   if (args.cfg) {
-    process.stdout.write(configToYaml(composeConfig(args.overrides)));
+    process.stdout.write(configToYaml(composeConfig(args.overrides, { configDirs: args.configDirs })));
     return 0;
   }
   if (args.resume) {
@@ -124,7 +90,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!args.sweep) {
-    const config = composeConfig(args.overrides);
+    const config = composeConfig(args.overrides, { configDirs: args.configDirs });
     // A preset of the cloning study (+experiment=cloning) runs as 'plab clone' would.
     if (config.training.mode === 'cloning') {
       if (args.runDir !== null) throw new Error("the cloning mode names its own folder (docs/cloning.md); drop run_dir, or run 'plab clone'");
@@ -153,7 +119,7 @@ export async function runCommand(argv: string[]): Promise<number> {
  */
 async function runSweep(args: RunArguments): Promise<number> {
   const grid = expandSweep(args.overrides);
-  const configs = grid.map((job) => composeConfig(job.overrides));
+  const configs = grid.map((job) => composeConfig(job.overrides, { configDirs: args.configDirs }));
   // One folder for the sweep, under the algorithm folder of its first job, and one per job in it.
   const sweepDir = args.runDir ?? newRunFolder(resultsPath(configs[0]), ['multirun']);
   const jobs = grid.map((job, index) => {
@@ -161,9 +127,10 @@ async function runSweep(args: RunArguments): Promise<number> {
     return { ...job, name, config: configs[index], runDir: join(sweepDir, name) };
   });
   console.log(`sweep: ${jobs.length} runs in ${sweepDir}`);
-  const entries = jobs.map(({ name, swept, overrides, runDir }) => ({ name, swept, overrides, runDir }));
+  const entries = jobs.map(({ name, swept, overrides, runDir }) => ({ name, swept, overrides, run_dir: runDir }));
   const launcher = jobs[0].config.launcher;
-  const plab = [process.execPath, ...process.execArgv, resolve(process.argv[1])];
+  // The jobs' command: this one, with the user's config folders (absolute, for SLURM's working folder).
+  const plab = [process.execPath, ...process.execArgv, resolve(process.argv[1]), ...args.configDirs.flatMap((dir) => ['--config-dir', resolve(dir)])];
   if (launcher.name === 'slurm') {
     const jobId = submitSweep(sweepDir, entries, launcher, plab);
     console.log(`sweep: submitted ${jobs.length} jobs as SLURM array ${jobId}; follow with 'plab sweep status ${sweepDir}', then 'plab sweep collect ${sweepDir}'`);
@@ -172,8 +139,8 @@ async function runSweep(args: RunArguments): Promise<number> {
   const failures = new Map<string, string>();
   const runJob = (job: (typeof entries)[number]) =>
     new Promise<void>((resolve) => {
-      console.log(`sweep: starting ${job.swept.join(' ') || '(no swept keys)'} -> ${job.runDir}`);
-      const child = spawn(plab[0], [...plab.slice(1), 'run', ...job.overrides, '--run-dir', job.runDir, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      console.log(`sweep: starting ${job.swept.join(' ') || '(no swept keys)'} -> ${job.run_dir}`);
+      const child = spawn(plab[0], [...plab.slice(1), 'run', ...job.overrides, '--run-dir', job.run_dir, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let errors = '';
       child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
       child.on('exit', (code) => {

@@ -9,12 +9,12 @@ export interface SweepJobEntry {
   name: string;
   swept: string[];
   overrides: string[];
-  runDir: string;
+  run_dir: string;
 }
 
 export interface JobOutcome {
   name: string;
-  runDir: string;
+  run_dir: string;
   swept: string[];
   /** Average accuracy over members, or null when the job has no summary.json. */
   accuracy: { mean: number; std: number } | null;
@@ -24,10 +24,10 @@ export interface JobOutcome {
 
 /** A job's outcome from its folder; `failure` says why when summary.json is missing. */
 export function readJobOutcome(job: SweepJobEntry, failure = 'no summary.json yet'): JobOutcome {
-  const summaryPath = join(job.runDir, 'summary.json');
-  if (!existsSync(summaryPath)) return { name: job.name, runDir: job.runDir, swept: job.swept, accuracy: null, failure };
+  const summaryPath = join(job.run_dir, 'summary.json');
+  if (!existsSync(summaryPath)) return { name: job.name, run_dir: job.run_dir, swept: job.swept, accuracy: null, failure };
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { metrics: { average_accuracy: { mean: number; std: number } } };
-  return { name: job.name, runDir: job.runDir, swept: job.swept, accuracy: summary.metrics.average_accuracy, failure: null };
+  return { name: job.name, run_dir: job.run_dir, swept: job.swept, accuracy: summary.metrics.average_accuracy, failure: null };
 }
 
 export function formatOutcome(outcome: JobOutcome): string {
