@@ -59,6 +59,8 @@ function scenarioSpec(config: ExperimentConfig, numClasses: number): ScenarioSpe
     }
     case 'permuted':
       return { kind: 'permuted', tasks: scenario.num_tasks ?? 10, firstTaskIdentity: !scenario.permute_first, perMember: scenario.per_member_permutations };
+    case 'rotated':
+      return { kind: 'rotated', tasks: scenario.num_tasks ?? 5, angleStep: scenario.angle_step };
     case 'class_pairs':
       return { kind: 'class_pairs', tasks: scenario.num_tasks ?? Math.floor(numClasses / 2), replacement: scenario.with_replacement };
     case 'joint':
@@ -69,11 +71,16 @@ function scenarioSpec(config: ExperimentConfig, numClasses: number): ScenarioSpe
 /**
  * dataset.balance, with null resolved: the full splits where every member trains on the same
  * classes, equal class counts where members draw their own classes (their tasks must not differ in
- * size because one drew a frequent class).
+ * size because one drew a frequent class) or where samples per class are set.
  */
 export function balanceOf(config: ExperimentConfig): Balance {
   if (config.dataset.balance !== null) return config.dataset.balance;
-  return membersDrawOwnClasses(config) ? 'classes' : 'none';
+  return membersDrawOwnClasses(config) || samplesPerClassSet(config) ? 'classes' : 'none';
+}
+
+/** scenario.train_samples_per_class or test_samples_per_class given: counts per class, so balance 'classes'. */
+function samplesPerClassSet(config: ExperimentConfig): boolean {
+  return (config.scenario.train_samples_per_class ?? null) !== null || (config.scenario.test_samples_per_class ?? null) !== null;
 }
 
 function stoppingRule(config: ExperimentConfig): StoppingRule {
@@ -118,7 +125,13 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
       : scope(() => computeNormalization(scaleToUnit(dataset.trainImages)))
     : null;
   const transform = (images: Tensor) => (normalization ? normalize(scaleToUnit(images), normalization) : scaleToUnit(images));
-  const data = new ScenarioData(dataset, plan, { transform, device: config.device, balance: balanceOf(config) });
+  const data = new ScenarioData(dataset, plan, {
+    transform,
+    device: config.device,
+    balance: balanceOf(config),
+    trainSamplesPerClass: config.scenario.train_samples_per_class ?? undefined,
+    testSamplesPerClass: config.scenario.test_samples_per_class ?? undefined,
+  });
   const source = new ScenarioSource(data, plan, Math.max(1, logging.representation_samples));
   const seeds = Array.from({ length: members }, (_, member) => config.seed + member);
   const settings: ExperimentSettings = {

@@ -45,6 +45,10 @@ function checkRelations(config: ExperimentConfig): void {
     );
   }
 
+  if (dataset.balance === 'none' && ((scenario.train_samples_per_class ?? null) !== null || (scenario.test_samples_per_class ?? null) !== null)) {
+    throw new ConfigError('dataset.balance=none uses every image, but scenario.train_samples_per_class or test_samples_per_class sets counts per class; use dataset.balance=classes or null', 'dataset.balance');
+  }
+
   if (scenario.type === 'split') {
     if (scenario.tasks !== null) {
       if (scenario.class_order === 'random') {
