@@ -58,7 +58,7 @@ function scenarioSpec(config: ExperimentConfig, numClasses: number): ScenarioSpe
       };
     }
     case 'permuted':
-      return { kind: 'permuted', tasks: scenario.num_tasks ?? 10, firstTaskIdentity: !scenario.permute_first, perMember: scenario.per_member_permutations };
+      return { kind: 'permuted', tasks: scenario.num_tasks ?? 10, firstTaskIdentity: !scenario.permute_first, perMember: scenario.per_member_permutations ?? false };
     case 'rotated':
       return { kind: 'rotated', tasks: scenario.num_tasks ?? 5, angleStep: scenario.angle_step };
     case 'class_pairs':
@@ -74,7 +74,8 @@ function scenarioSpec(config: ExperimentConfig, numClasses: number): ScenarioSpe
  * size because one drew a frequent class) or where samples per class are set.
  */
 export function balanceOf(config: ExperimentConfig): Balance {
-  if (config.dataset.balance !== null) return config.dataset.balance;
+  // Absent (a config written before the key) reads as null.
+  if ((config.dataset.balance ?? null) !== null) return config.dataset.balance!;
   return membersDrawOwnClasses(config) || samplesPerClassSet(config) ? 'classes' : 'none';
 }
 
@@ -144,7 +145,8 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     snapshotWeights: logging.snapshots.includes('weights'),
     snapshotRepresentations: logging.snapshots.includes('representations'),
     plasticity: logging.measures.includes('plasticity'),
-    probes: logging.measures.includes('probes') ? { fit: logging.probe_fit, c: logging.probe_c, iterations: logging.probe_iterations } : null,
+    // Absent keys (configs written before them) take the schema's defaults.
+    probes: logging.measures.includes('probes') ? { fit: logging.probe_fit ?? 'train', c: logging.probe_c ?? 1, iterations: logging.probe_iterations ?? 100 } : null,
     trackTasks: logging.track_tasks,
     metrics: metricRegistry,
     expert: training.expert_baseline,

@@ -24,11 +24,12 @@ export const logging = group({
     measures: choices(['plasticity', 'probes'] as const, {
       help: 'plasticity: the layer metrics, gradient maps and weight statistics at every log point; probes: linear probes at each task end',
     }),
-    probe_fit: choice(['train', 'test_half'] as const, {
+    probe_fit: optional(choice(['train', 'test_half'] as const, {
+      default: 'train',
       help: 'probes: train: fit on the training sets\' features, score on the test sets (the usual protocol); test_half: fit on the first half of each test set, score on the second (no training data needed)',
-    }),
-    probe_c: float({ above: 0, help: 'probes: inverse L2 strength as scikit-learn\'s C (1 = its default); larger penalises less' }),
-    probe_iterations: int({ min: 1, help: 'probes: L-BFGS iterations (100 = scikit-learn\'s max_iter)' }),
+    })),
+    probe_c: optional(float({ above: 0, default: 1, help: 'probes: inverse L2 strength as scikit-learn\'s C (1 = its default); larger penalises less' })),
+    probe_iterations: optional(int({ min: 1, default: 100, help: 'probes: L-BFGS iterations (100 = scikit-learn\'s max_iter)' })),
     tensorboard: bool({ help: 'also write TensorBoard event files' }),
   },
   variants: {},
