@@ -216,6 +216,7 @@ export async function runCloning(config: ExperimentConfig, runDir: string, obser
       stopping: 'epochs',
       target_accuracy: 1,
       max_epochs: 1,
+      stopping_by: 'mean',
       expert_baseline: false,
       joint_baseline: false,
     },

@@ -18,6 +18,8 @@ export interface Evaluation {
   perClassAccuracy: Float64Array;
   /** Mean softmax probability per member and class over the set, [R, C]. */
   meanProbability: Float64Array;
+  /** Mean probability the samples of class c give class c, per member, [R, C] (NaN for a class with no samples). */
+  trueClassProbability: Float64Array;
 }
 
 export interface EvaluationOptions {
@@ -40,6 +42,7 @@ export function evaluate(model: Model, set: EvalSet, options: EvaluationOptions)
         const correctPerClass = ops.zeros([members, numClasses], 'float64');
         const countPerClass = ops.zeros([members, numClasses], 'float64');
         const probabilitySum = ops.zeros([members, numClasses], 'float64');
+        const trueProbabilitySum = ops.zeros([members, numClasses], 'float64');
         for (let start = 0; start < total; start += chunk) {
           scope(() => {
             const length = Math.min(chunk, total - start);
@@ -54,7 +57,9 @@ export function evaluate(model: Model, set: EvalSet, options: EvaluationOptions)
             const oneHot = ops.oneHot(labels, numClasses).to('float64'); // [R, n, C]
             correctPerClass.add_(oneHot.mul(correct.unsqueeze(2)).sum(1));
             countPerClass.add_(oneHot.sum(1));
-            probabilitySum.add_(logProbabilities.exp().sum(1));
+            const probabilities = logProbabilities.exp();
+            probabilitySum.add_(probabilities.sum(1));
+            trueProbabilitySum.add_(oneHot.mul(probabilities).sum(1));
           });
         }
         const correct = correctPerClass.sum(1);
@@ -63,6 +68,7 @@ export function evaluate(model: Model, set: EvalSet, options: EvaluationOptions)
           accuracy: correct.div(total).data() as Float64Array,
           perClassAccuracy: correctPerClass.div(countPerClass).data() as Float64Array,
           meanProbability: probabilitySum.div(total).data() as Float64Array,
+          trueClassProbability: trueProbabilitySum.div(countPerClass).data() as Float64Array,
         };
       }),
     ),

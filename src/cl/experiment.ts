@@ -9,7 +9,7 @@ import { evaluate } from './evaluate.js';
 import { expertSeries } from './expert.js';
 import { Learner } from './learner.js';
 import { LogBuffer } from './log-buffer.js';
-import { trainLoop, type LoopObserver, type RunObserver } from './loop.js';
+import { meanOfActive, trainLoop, type LoopObserver, type RunObserver } from './loop.js';
 import type { RunEndEvent } from './runner.js';
 import { taskLabel } from './task-label.js';
 import type { TaskAnalysis, TrackedTask } from './metric.js';
@@ -27,6 +27,10 @@ export interface TaskRecord {
   expertAccuracy: number[] | null;
   seconds: number;
   steps: number;
+  /** Epochs each member trained on this task (they differ when members stop by their own accuracy), [R]. */
+  epochs: number[];
+  /** Images in this task's test set (tasks differ in size with dataset.balance=none). */
+  testSamples: number;
   samplesPerSecond: number;
   /** Task-end analyses for summary.json: sparsity per hidden layer [R] and the linear probes. */
   analysis: TaskAnalysis;
@@ -62,6 +66,43 @@ function section(tensors: Map<string, Tensor>, prefix: string): Map<string, Tens
 
 /** Baseline populations draw their seeds this far from the learner's: the expert of task t uses seed + stride·(t + 1). */
 export const EXPERT_SEED_STRIDE = 100_003;
+
+/**
+ * Members that reached the target accuracy before the others (stopping_by: member): each stops
+ * updating (it leaves learner.active, which the optimizer and the methods honour) until the task
+ * ends, and its buffers (BatchNorm's running statistics, which the shared forward passes would
+ * otherwise keep moving) are put back as they were when it stopped.
+ */
+class MemberFinish {
+  private readonly epochs: (number | null)[];
+  private readonly buffers = new Map<number, Map<string, Tensor>>();
+
+  constructor(private readonly learner: Learner) {
+    this.epochs = Array(learner.members).fill(null);
+  }
+
+  finish(member: number, epochs: number): void {
+    if (!this.learner.active[member] || this.epochs[member] !== null) return;
+    this.epochs[member] = epochs;
+    this.buffers.set(member, keep(new Map(this.learner.model.namedBuffers().map(([name, buffer]) => [name, buffer.narrow(0, member, 1).clone()]))));
+    this.learner.active[member] = false;
+    this.learner.optimizer.setActiveMembers(this.learner.active);
+  }
+
+  /** Makes the finished members active again for the next task; returns each member's epochs. */
+  release(epochsRun: number): number[] {
+    const buffers = new Map(this.learner.model.namedBuffers());
+    for (const [member, saved] of this.buffers) {
+      for (const [name, row] of saved) {
+        buffers.get(name)!.narrow(0, member, 1).copy_(row);
+        row.dispose();
+      }
+      this.learner.active[member] = true;
+    }
+    if (this.buffers.size > 0) this.learner.optimizer.setActiveMembers(this.learner.active);
+    return this.epochs.map((epochs) => epochs ?? epochsRun);
+  }
+}
 
 export class Experiment {
   readonly model: Model;
@@ -170,17 +211,26 @@ export class Experiment {
     learner.beginTask(task);
     const members = settings.members;
     const options = { numClasses: source.numClasses, evalChunk: settings.evalChunk };
-    const metrics = settings.metrics.filter((metric) => metric.enabled?.(settings) ?? true).map((metric) => metric.startTask({ model: this.model, tracked, task, log: learnerLog, ...options }));
+    // logging.track_tasks: the log points measure every task, or only those seen so far.
+    const measured = settings.trackTasks === 'seen' ? tracked.slice(0, task + 1) : tracked;
+    const context = { model: this.model, tracked: measured, allTasks: tracked, task, log: learnerLog, settings, train: (t: number) => source.train(t), ...options };
+    const metrics = settings.metrics.filter((metric) => metric.enabled?.(settings) ?? true).map((metric) => metric.startTask(context));
     const rule = settings.stopping;
+    const finished = new MemberFinish(learner);
     const steps = await trainLoop({
       phase: { kind: 'task', index: task, count: source.numTasks, label: taskLabel(task, source.taskClasses[task]) },
       populations: expert ? [learner, expert] : [learner],
       batches,
       epochs: rule.kind === 'epochs' ? rule.epochs : rule.maxEpochs,
       logFrequency: settings.logFrequency,
-      targetAccuracy: rule.kind === 'accuracy' ? rule.threshold : undefined,
+      afterEpoch: rule.kind === 'epochs' ? undefined : (epoch, accuracies) => {
+        if (rule.by === 'mean') return meanOfActive(accuracies, learner.active) >= rule.threshold;
+        accuracies.forEach((accuracy, member) => accuracy >= rule.threshold && finished.finish(member, epoch + 1));
+        return !learner.active.some(Boolean);
+      },
       observers: [...metrics, ...(expert && expertLog ? [expertSeries(expert, current, expertLog, options)] : []), ...observers],
     });
+    const epochs = finished.release(Math.ceil(steps / batches.batchesPerEpoch));
     learner.endTask({ task, batches: () => batches.epoch() });
     const analysis: TaskAnalysis = { populationSparsity: {}, probe: null };
     for (const metric of metrics) Object.assign(analysis, metric.onTaskEnd?.());
@@ -201,6 +251,8 @@ export class Experiment {
       expertAccuracy,
       seconds,
       steps,
+      epochs,
+      testSamples: current.test.labels.shape[0],
       samplesPerSecond: (steps * settings.batchSize * members) / seconds,
       analysis,
     };

@@ -1,5 +1,5 @@
 // From a resolved config to a runnable experiment: dataset, scenario plan, task source and settings.
-import type { ExperimentConfig } from '../config/index.js';
+import { membersDrawOwnClasses, type ExperimentConfig } from '../config/index.js';
 import {
   computeNormalization,
   disposeDataset,
@@ -8,6 +8,7 @@ import {
   planScenario,
   scaleToUnit,
   ScenarioData,
+  type Balance,
   type Dataset,
   type ScenarioPlan,
   type ScenarioSpec,
@@ -59,7 +60,7 @@ function scenarioSpec(config: ExperimentConfig, numClasses: number): ScenarioSpe
       };
     }
     case 'permuted':
-      return { kind: 'permuted', tasks: scenario.num_tasks ?? 10, firstTaskIdentity: !scenario.permute_first };
+      return { kind: 'permuted', tasks: scenario.num_tasks ?? 10, firstTaskIdentity: !scenario.permute_first, perMember: scenario.per_member_permutations ?? false };
     case 'rotated':
       return { kind: 'rotated', tasks: scenario.num_tasks ?? 5, angleStep: scenario.angle_step };
     case 'class_pairs':
@@ -69,11 +70,27 @@ function scenarioSpec(config: ExperimentConfig, numClasses: number): ScenarioSpe
   }
 }
 
+/**
+ * dataset.balance, with null resolved: the full splits where every member trains on the same
+ * classes, equal class counts where members draw their own classes (their tasks must not differ in
+ * size because one drew a frequent class) or where samples per class are set.
+ */
+export function balanceOf(config: ExperimentConfig): Balance {
+  // Absent (a config written before the key) reads as null.
+  if ((config.dataset.balance ?? null) !== null) return config.dataset.balance!;
+  return membersDrawOwnClasses(config) || samplesPerClassSet(config) ? 'classes' : 'none';
+}
+
+/** scenario.train_samples_per_class or test_samples_per_class given: counts per class, so balance 'classes'. */
+function samplesPerClassSet(config: ExperimentConfig): boolean {
+  return (config.scenario.train_samples_per_class ?? null) !== null || (config.scenario.test_samples_per_class ?? null) !== null;
+}
+
 function stoppingRule(config: ExperimentConfig): StoppingRule {
   const training = config.training;
   if (training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
   return training.stopping === 'accuracy'
-    ? { kind: 'accuracy', threshold: training.target_accuracy, maxEpochs: training.max_epochs }
+    ? { kind: 'accuracy', threshold: training.target_accuracy, maxEpochs: training.max_epochs, by: training.stopping_by }
     : { kind: 'epochs', epochs: training.epochs_per_task };
 }
 
@@ -138,6 +155,7 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
   const data = new ScenarioData(dataset, plan, {
     transform,
     device: config.device,
+    balance: balanceOf(config),
     trainSamplesPerClass: config.scenario.train_samples_per_class ?? undefined,
     testSamplesPerClass: config.scenario.test_samples_per_class ?? undefined,
   });
@@ -153,7 +171,9 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     snapshotWeights: logging.snapshots.includes('weights'),
     snapshotRepresentations: logging.snapshots.includes('representations'),
     plasticity: logging.measures.includes('plasticity'),
-    probes: logging.measures.includes('probes'),
+    // Absent keys (configs written before them) take the schema's defaults.
+    probes: logging.measures.includes('probes') ? { fit: logging.probe_fit ?? 'train', c: logging.probe_c ?? 1, iterations: logging.probe_iterations ?? 100 } : null,
+    trackTasks: logging.track_tasks,
     metrics: metricRegistry,
     expert: training.expert_baseline,
     joint: training.joint_baseline,

@@ -60,8 +60,11 @@ export interface LoopOptions {
   logFrequency: number | null;
   /** A log point before the first step too (the cloning stages measure a fresh clone). */
   logAtStart?: boolean;
-  /** Stop after an epoch in which the first population's mean training accuracy over its active members reached this. */
-  targetAccuracy?: number;
+  /**
+   * Called after each epoch with each member's training accuracy over it (the first population's);
+   * returning true ends the loop (a stopping rule, src/cl/experiment.ts).
+   */
+  afterEpoch?: (epoch: number, accuracies: number[]) => boolean;
   observers: readonly LoopObserver[];
 }
 
@@ -114,10 +117,7 @@ export async function trainLoop(options: LoopOptions): Promise<number> {
       });
       if (step % SETTLE_EVERY === 0) await settle();
     }
-    if (options.targetAccuracy !== undefined) {
-      const accuracy = meanOfActive(Array.from(epochCorrect, (correct) => correct / epochSamples), populations[0].active);
-      if (accuracy >= options.targetAccuracy) break;
-    }
+    if (options.afterEpoch?.(epoch, Array.from(epochCorrect, (correct) => correct / epochSamples))) break;
   }
   if (logFrequency !== null && step % logFrequency !== 0) logPoint(step);
   return step;

@@ -24,7 +24,7 @@ export interface TaskAnalysis {
 }
 
 export interface ProbeSummary {
-  /** Probe accuracy on the test halves of the tasks seen so far, per member. */
+  /** Probe accuracy on the test samples of the tasks seen so far, per member. */
   seenAccuracy: number[];
   /** The network's own accuracy on the same samples, per member. */
   networkAccuracy: number[];
@@ -35,8 +35,13 @@ export interface ProbeSummary {
 /** What a metric sees of the task being trained. */
 export interface MetricContext {
   readonly model: Model;
-  /** Every task of the scenario, tracked at every log point. */
+  /** The tasks measured at log points: every task of the scenario, or those seen so far (logging.track_tasks). */
   readonly tracked: readonly TrackedTask[];
+  /** Every task of the scenario, whatever is tracked (the forward-transfer probe needs those to come). */
+  readonly allTasks: readonly TrackedTask[];
+  readonly settings: ExperimentSettings;
+  /** A task's training data, built on request; the caller disposes it. */
+  readonly train: (task: number) => EvalSet;
   /** The task being trained (0-based). */
   readonly task: number;
   readonly numClasses: number;

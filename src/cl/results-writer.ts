@@ -18,6 +18,10 @@ export interface TaskMetadata {
   expert_accuracy: number[] | null;
   seconds: number;
   steps: number;
+  /** Epochs each member trained on this task, [R]. */
+  epochs: number[];
+  /** Images in the task's test set: the weights of the seen-class accuracy. */
+  test_samples: number;
   samples_per_second: number;
   stopped_members: (string | null)[];
   /** Per member, the hidden layers with every unit dead at the task's last log point (member-health.ts). */
@@ -79,6 +83,8 @@ export class ResultsWriter {
       dead_layers: deadLayers(record.learner, record.accuracyAfter.length),
       seconds: record.seconds,
       steps: record.steps,
+      epochs: record.epochs,
+      test_samples: record.testSamples,
       samples_per_second: record.samplesPerSecond,
       population_sparsity: record.analysis.populationSparsity,
       probe_seen_accuracy: record.analysis.probe?.seenAccuracy ?? null,

@@ -7,7 +7,20 @@ import type { NanPolicy } from './learner.js';
 import type { Method } from './method.js';
 import type { Metric } from './metric.js';
 
-export type StoppingRule = { kind: 'epochs'; epochs: number } | { kind: 'accuracy'; threshold: number; maxEpochs: number };
+/**
+ * How long a task trains. With 'accuracy', `by` says whose training accuracy counts: each member's
+ * own (a member that reached the threshold stops updating while the others go on) or the mean.
+ */
+export type StoppingRule = { kind: 'epochs'; epochs: number } | { kind: 'accuracy'; threshold: number; maxEpochs: number; by: 'member' | 'mean' };
+
+/** The linear probes at a task's end: what they are fitted on, and their L2 strength and iterations. */
+export interface ProbeSettings {
+  /** 'train': the training sets' features, scored on the test sets; 'test_half': halves of the test sets. */
+  fit: 'train' | 'test_half';
+  /** Inverse L2 strength (scikit-learn's C). */
+  c: number;
+  iterations: number;
+}
 
 export interface ExperimentSettings {
   members: number;
@@ -25,8 +38,10 @@ export interface ExperimentSettings {
   snapshotRepresentations: boolean;
   /** Plasticity metrics at every log point. */
   plasticity: boolean;
-  /** Linear probes at each task end. */
-  probes: boolean;
+  /** Linear probes at each task end, or null for none. */
+  probes: ProbeSettings | null;
+  /** Tasks measured at log points: all, or those seen so far. */
+  trackTasks: 'all' | 'seen';
   /** What is logged, in order (metricRegistry, plus a script's own); each asks `enabled` whether the flags above want it. */
   metrics: readonly Metric[];
   /** Train a fresh expert population on each task. */

@@ -16,6 +16,14 @@ export interface RunSummary {
   accuracy_matrix_std: number[][];
   accuracy_at_init: number[][];
   metrics: ContinualSummary;
+  /**
+   * Accuracy over the pooled test images of the tasks seen so far, after each task, per member
+   * ([R][T]) and its mean and spread at the end: the 'val acc' of the Split-MNIST study, which on
+   * the full splits weights each task by its test images.
+   */
+  seen_accuracy: { by_task: number[][]; final: MemberStat };
+  /** Epochs each member trained on each task, [R][T]. */
+  epochs: number[][];
   joint_accuracy: { per_task: number[][]; mean: MemberStat } | null;
   expert_accuracy: { per_task: number[][]; mean: MemberStat } | null;
   /**
@@ -41,6 +49,12 @@ function meanStd(values: number[]): [number, number] {
   return [mean, std];
 }
 
+/** Accuracy over the union of some tasks' test sets, from each task's accuracy and size. */
+export function seenAccuracy(accuracies: number[], sizes: number[]): number {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  return accuracies.reduce((sum, accuracy, j) => sum + accuracy * sizes[j], 0) / total;
+}
+
 export function summarize(writer: ResultsWriter, tasks: number, accuracyAtInit: number[][], joint: number[][] | null): RunSummary {
   const metadata = Array.from({ length: tasks }, (_, task) => writer.readTaskMetadata(task));
   const members = metadata[0].accuracy_after.length;
@@ -55,6 +69,7 @@ export function summarize(writer: ResultsWriter, tasks: number, accuracyAtInit: 
   const averageOrNull = (values: number[] | null) => (values ? average(values) : null);
   const sparsity: Record<string, number[]> = {};
   for (const layer of Object.keys(metadata[0].population_sparsity)) sparsity[layer] = metadata.map((task) => average(task.population_sparsity[layer]));
+  const seenRows = matrix.map((rows) => rows.map((row, i) => seenAccuracy(row.slice(0, i + 1), metadata.slice(0, i + 1).map((task) => task.test_samples))));
   return {
     tasks,
     members,
@@ -63,6 +78,8 @@ export function summarize(writer: ResultsWriter, tasks: number, accuracyAtInit: 
     accuracy_matrix_std: grid(1),
     accuracy_at_init: accuracyAtInit,
     metrics: continualSummary(matrix, { initial: accuracyAtInit, ...(joint ? { joint } : {}) }),
+    seen_accuracy: { by_task: seenRows, final: memberStat(seenRows.map((row) => row[tasks - 1])) },
+    epochs: Array.from({ length: members }, (_, member) => metadata.map((task) => task.epochs[member])),
     joint_accuracy: joint ? { per_task: joint, mean: mean(joint) } : null,
     expert_accuracy: expertRows ? { per_task: expertRows, mean: mean(expertRows) } : null,
     analysis: {
@@ -97,6 +114,7 @@ export function formatSummary(summary: RunSummary, taskClasses?: readonly (reado
   const stat = (name: string, value: MemberStat | undefined) => value && lines.push(`${name.padEnd(28)}${fmt(value.mean, value.std)}`);
   lines.push('');
   stat('ACC (average accuracy)', summary.metrics.average_accuracy);
+  stat('seen-class accuracy', summary.seen_accuracy.final);
   stat('BWT (backward transfer)', summary.metrics.bwt);
   stat('FWT (forward transfer)', summary.metrics.fwt);
   stat('forgetting (Chaudhry)', summary.metrics.forgetting);
@@ -110,6 +128,9 @@ export function formatSummary(summary: RunSummary, taskClasses?: readonly (reado
   const perTask = (values: (number | null)[]) => values.map((value) => (value === null ? '  -  ' : value.toFixed(3))).join('  ');
   lines.push('', 'By task (after training it), mean over members:');
   for (const [layer, values] of Object.entries(summary.analysis.population_sparsity_by_task)) lines.push(`${`sparsity ${layer}`.padEnd(28)}${perTask(values)}`);
+  if (summary.epochs.some((row) => row.some((epochs, t) => epochs !== summary.epochs[0][t]))) {
+    summary.epochs.forEach((row, member) => lines.push(`${`epochs, member ${member}`.padEnd(28)}${row.join('  ')}`));
+  }
   lines.push(`${'probe accuracy, seen'.padEnd(28)}${perTask(summary.analysis.probe_seen_accuracy_by_task)}`);
   lines.push(`${'network accuracy, seen'.padEnd(28)}${perTask(summary.analysis.network_seen_accuracy_by_task)}`);
   lines.push(`${'probe accuracy, unseen'.padEnd(28)}${perTask(summary.analysis.probe_unseen_accuracy_by_task)}`);

@@ -67,7 +67,7 @@ export function formatCloningSummary(summary: CloningSummary): string {
   return lines.join('\n');
 }
 
-async function runCloningCommand(argv: string[]): Promise<number> {
+export async function runCloningCommand(argv: string[]): Promise<number> {
   const quiet = argv.includes('--quiet') || argv.includes('-q');
   const overrides = argv.filter((arg) => arg !== '--quiet' && arg !== '-q');
   const option = overrides.find((arg) => arg.startsWith('-'));

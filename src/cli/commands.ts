@@ -7,7 +7,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { composeConfig, configToYaml, formatHelp } from '../config/index.js';
 
 const RUN_HELP = `Runs a continual-learning experiment. Overrides follow Hydra: 'model=cnn' picks a group option,
-'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one. Each run writes a folder of its own,
+'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one, '+experiment=NAME' applies a preset of
+a published experiment (listed below; docs/reproductions.md). Each run writes a folder of its own,
 results/{dataset}/{algorithm}/{date}_{time}[_{overrides}], and {algorithm}/latest points at the
 newest; run_dir=DIR (or --run-dir DIR) pins the folder instead, and continues the run there if it
 was interrupted. With -m, comma lists become a sweep: 'plab run -m optimizer.lr=0.1,0.01 seed=0,1'
@@ -143,8 +144,9 @@ export function buildProgram(): Command {
   subcommand(program, 'report')
     .description('write the figures and index.html of a run folder')
     .argument('<run>', 'a run folder, or an algorithm folder (results/mnist/SL) for its latest run')
+    .option('--member <r>', 'the member shown by the figures of one network (latent spaces, features, weight maps); curves show all', wholeNumber(0, Infinity, '--member 1'), 0)
     .addHelpText('after', '\nWrites <run>/report/: PNG and SVG figures and index.html, from the saved arrays.\n')
-    .action(async (run: string) => setExit(await (await import('./report.js')).reportCommand(run)));
+    .action(async (run: string, options: { member: number }) => setExit(await (await import('./report.js')).reportCommand(run, options.member)));
 
   subcommand(program, 'serve')
     .description('a local dashboard of all runs under a results root')

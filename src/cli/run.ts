@@ -13,6 +13,7 @@ import { checkFolderPath, newRunFolder, pointLatest, resolveRunFolder } from '..
 import { submitSweep } from '../launch/slurm.js';
 import { formatOutcome, readJobOutcome, writeSweepSummary } from '../launch/sweep-summary.js';
 import { tensorBoardObserver } from '../report/tensorboard-run.js';
+import { runCloningCommand } from './clone.js';
 import { ProgressBar } from './progress.js';
 
 /** What `plab run` was given (parsed in src/cli/commands.ts). */
@@ -101,6 +102,11 @@ export async function runCommand(given: RunArguments): Promise<number> {
     const config = composeConfig(args.overrides, { configDirs: args.configDirs });
     if (args.runDir !== null) checkFolderPath(args.runDir, 'run_dir');
     else checkFolderPath(config.results_dir, 'results_dir');
+    // A preset of the cloning study (+experiment=cloning) runs as 'plab clone' would.
+    if (config.training.mode === 'cloning') {
+      if (args.runDir !== null) throw new Error("the cloning mode names its own folder (docs/cloning.md); drop run_dir, or run 'plab clone'");
+      return runCloningCommand(args.quiet ? [...args.overrides, '--quiet'] : args.overrides);
+    }
     if (args.runDir !== null) {
       // A pinned folder that an interrupted run (or a killed sweep's job) left behind is continued;
       // one killed before its plan was written had not begun, and starts again.

@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ConfigError, showValue } from './errors.js';
 import { groupKeys, variantsDeclaring } from './group.js';
 import { looksLikeSweep, parseOverride, splitOverride, type Override, type OverrideParts } from './overrides.js';
-import { ConfigRepository } from './repository.js';
+import { ConfigRepository, EXPERIMENT_FOLDER } from './repository.js';
 import { groupSpec, isGroupName, type ExperimentConfig, type GroupName } from './schema.js';
 import { asMapping, type Keys, type KeySpec } from './spec.js';
 import { nearest } from './suggest.js';
@@ -156,6 +156,28 @@ function selection(override: Override, repository: ConfigRepository): [GroupName
   return [name, override.value];
 }
 
+/** The preset named by '+experiment=NAME', or undefined when the override is about something else. */
+function experimentChoice(override: Override): string | undefined {
+  if (override.path[0] !== EXPERIMENT_FOLDER) return undefined;
+  if (override.path.length !== 1) throw new ConfigError(`'${override.key}': an experiment is chosen whole, with +experiment=NAME; change its keys directly (training.epochs_per_task=1)`, EXPERIMENT_FOLDER);
+  if (override.op !== 'add') throw new ConfigError(`choose an experiment with '+experiment=NAME' (with '+', as in Hydra), not '${override.text}'`, EXPERIMENT_FOLDER);
+  if (typeof override.value !== 'string') throw new ConfigError(`'${override.text}': +experiment takes a preset's name`, EXPERIMENT_FOLDER);
+  return override.value;
+}
+
+/**
+ * A preset's keys as '++key=value' overrides, one per leaf (an empty mapping, such as 'ogd: {}', is a
+ * leaf: the section with its defaults), so that an optional section it names starts from its defaults.
+ */
+function presetOverrides(values: Tree, prefix: string[] = []): Override[] {
+  return Object.entries(values).flatMap(([name, value]) => {
+    const path = [...prefix, name];
+    if (isMapping(value) && Object.keys(value).length > 0) return presetOverrides(value, path);
+    const key = path.join('.');
+    return [{ op: 'force' as const, path, key, text: `${key}=${JSON.stringify(value)}`, rawValue: JSON.stringify(value), value }];
+  });
+}
+
 /** Adds "run with -m" to an error caused by a comma-separated value typed without -m. */
 function withSweepHint(error: unknown, overrides: OverrideParts[]): unknown {
   if (!(error instanceof ConfigError)) return error;
@@ -171,8 +193,13 @@ export function composeConfig(overrideTexts: readonly string[] = [], options: Co
     const overrides = overrideTexts.map(parseOverride);
     const primary = repository.primary();
     const chosen = { ...primary.defaults };
+    const presetNames = overrides.map(experimentChoice).filter((name): name is string => name !== undefined);
+    if (presetNames.length > 1) throw new ConfigError(`one experiment per run, got ${presetNames.map((name) => `+experiment=${name}`).join(' and ')}`, EXPERIMENT_FOLDER);
+    const preset = presetNames.length === 1 ? repository.loadExperiment(presetNames[0]) : null;
+    Object.assign(chosen, preset?.groups);
     const keyOverrides: Override[] = [];
     for (const override of overrides) {
+      if (experimentChoice(override) !== undefined) continue;
       const picked = selection(override, repository);
       if (picked) chosen[picked[0]] = picked[1];
       else keyOverrides.push(override);
@@ -180,6 +207,14 @@ export function composeConfig(overrideTexts: readonly string[] = [], options: Co
     let tree: Tree = {};
     for (const [name, option] of Object.entries(chosen) as [GroupName, string][]) tree[name] = repository.load(name, option);
     tree = merge(tree, primary.values);
+    for (const override of preset ? presetOverrides(preset.values) : []) {
+      try {
+        applyOverride(tree, override);
+      } catch (error) {
+        if (error instanceof ConfigError) throw new ConfigError(`experiment '${preset!.name}' (conf/${EXPERIMENT_FOLDER}/${preset!.name}.yaml): ${error.message}`, error.key);
+        throw error;
+      }
+    }
     for (const override of keyOverrides) applyOverride(tree, override);
     return validateConfig(tree);
   } catch (error) {

@@ -82,6 +82,22 @@ function groupLines(repository: ConfigRepository, name: GroupName, selected: str
   return lines;
 }
 
+/** The presets of conf/experiment/, one line each: the command and what it reproduces (docs/reproductions.md). */
+function experimentLines(repository: ConfigRepository): string[] {
+  const names = repository.experiments();
+  if (names.length === 0) return ['Experiments: none (add conf/experiment/NAME.yaml to choose one with +experiment=NAME)'];
+  const rows = names.map((name): [string, string] => {
+    try {
+      return [`+experiment=${name}`, repository.loadExperiment(name).summary];
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return [`+experiment=${name}`, `(this preset is invalid: ${error.message})`];
+    }
+  });
+  const width = Math.max(...rows.map(([command]) => command.length));
+  return ['Experiments (presets of the published protocols, docs/reproductions.md; other overrides apply on top):', ...rows.map(([command, summary]) => `  ${command.padEnd(width)}  ${summary}`.trimEnd())];
+}
+
 const GRAMMAR = [
   'Overrides (Hydra syntax; values are YAML: 0.01, 1e-3, true, null, [120, 84]):',
   '  group=option   choose an option of a group           model=cnn',
@@ -101,7 +117,7 @@ export function formatHelp(options: HelpOptions = {}): string {
     if (!isGroupName(options.group)) throw new ConfigError(`unknown group '${options.group}'${didYouMean(options.group, groupNames) || ';'} groups: ${groupNames.join(', ')}`);
     return groupLines(repository, options.group, defaults[options.group]).join('\n');
   }
-  const lines = [...GRAMMAR, '', 'Top-level keys:', ...table(keyRows(topKeys, values, '', 'required'), '  ')];
+  const lines = [...GRAMMAR, '', ...experimentLines(repository), '', 'Top-level keys:', ...table(keyRows(topKeys, values, '', 'required'), '  ')];
   for (const name of groupNames) lines.push('', ...groupLines(repository, name, defaults[name]));
   return lines.join('\n');
 }

@@ -34,6 +34,22 @@ function readYaml(file: string): unknown {
   return document.toJS() ?? {};
 }
 
+/**
+ * An experiment preset (conf/experiment/NAME.yaml, chosen with +experiment=NAME as in Hydra): group
+ * options it picks (its defaults list, '- override /model: mlp') and keys it sets, both applied over
+ * config.yaml's and under the command line's.
+ */
+export interface ExperimentPreset {
+  name: string;
+  groups: Partial<Record<GroupName, string>>;
+  values: Record<string, unknown>;
+  /** The file's first comment line: what the preset reproduces, for --help. */
+  summary: string;
+}
+
+/** The folder of experiment presets inside conf/. */
+export const EXPERIMENT_FOLDER = 'experiment';
+
 export class ConfigRepository {
   /** The folders searched, first match wins: the user's (--config-dir), then `dir`. */
   readonly searchPath: string[];
@@ -49,7 +65,7 @@ export class ConfigRepository {
       if (!existsSync(user) || !statSync(user).isDirectory()) throw new ConfigError(`--config-dir ${user}: no such folder; give a folder of group folders (e.g. ${join(user, 'model', 'mine.yaml')})`);
       // A misspelt group folder would otherwise be ignored without a word.
       for (const entry of readdirSync(user, { withFileTypes: true })) {
-        if (entry.isDirectory() && !isGroupName(entry.name) && readdirSync(join(user, entry.name)).some((file) => file.endsWith('.yaml'))) {
+        if (entry.isDirectory() && !isGroupName(entry.name) && entry.name !== EXPERIMENT_FOLDER && readdirSync(join(user, entry.name)).some((file) => file.endsWith('.yaml'))) {
           throw new ConfigError(`--config-dir ${user}: '${entry.name}' is not a config group${didYouMean(entry.name, groupNames) || ';'} groups: ${groupNames.join(', ')}`);
         }
       }
@@ -85,11 +101,46 @@ export class ConfigRepository {
     return { defaults: defaults as Record<GroupName, string>, values };
   }
 
+  /** The experiment presets: the stems of experiment/*.yaml in the search path's folders, sorted. */
+  experiments(): string[] {
+    return this.stems(EXPERIMENT_FOLDER);
+  }
+
+  /** experiment/NAME.yaml (the first on the search path) read and checked for its shape (its keys are checked at composition). */
+  loadExperiment(name: string): ExperimentPreset {
+    const names = this.experiments();
+    if (!names.includes(name)) {
+      const hint = didYouMean(name, names);
+      throw new ConfigError(`unknown experiment '${name}'${hint || ';'} experiments: ${names.join(', ') || `(none in ${join(this.dir, EXPERIMENT_FOLDER)})`}`, 'experiment');
+    }
+    const file = this.find(join(EXPERIMENT_FOLDER, `${name}.yaml`))!;
+    const { defaults: list = [], ...values } = asMapping(readYaml(file), file);
+    if (!Array.isArray(list)) throw new ConfigError(`${file}: 'defaults' must be a list like '- override /model: mlp', got ${showValue(list)}`);
+    const groups: Partial<Record<GroupName, string>> = {};
+    for (const entry of list) {
+      const [pair, ...extra] = Object.entries(asMapping(entry, `${file}: defaults entry`));
+      // Hydra writes a preset's group choices as '- override /group: option'; the bare '- group: option' is read the same way.
+      const group = pair?.[0].replace(/^override\s+/, '').replace(/^\//, '');
+      if (!pair || extra.length > 0 || group === undefined) throw new ConfigError(`${file}: each defaults entry names one group, like '- override /model: mlp', got ${showValue(entry)}`);
+      if (!isGroupName(group)) throw new ConfigError(`${file}: unknown group '${group}' in defaults${didYouMean(group, groupNames)}`);
+      if (typeof pair[1] !== 'string') throw new ConfigError(`${file}: the option of group '${group}' must be a name, got ${showValue(pair[1])}`);
+      this.checkOption(group, pair[1]);
+      groups[group] = pair[1];
+    }
+    const first = readFileSync(file, 'utf8').split('\n').find((line) => line.startsWith('#') && !line.startsWith('# @package'));
+    return { name, groups, values, summary: first ? first.replace(/^#\s*/, '') : '' };
+  }
+
   /** The options of a group: the stems of the .yaml files in its folders, sorted. */
   options(group: GroupName): string[] {
+    return this.stems(group);
+  }
+
+  /** The stems of the .yaml files of `subfolder` in every folder of the search path, sorted. */
+  private stems(subfolder: string): string[] {
     const stems = this.searchPath.flatMap((folder) =>
-      existsSync(join(folder, group))
-        ? readdirSync(join(folder, group))
+      existsSync(join(folder, subfolder))
+        ? readdirSync(join(folder, subfolder))
             .filter((file) => file.endsWith('.yaml'))
             .map((file) => file.slice(0, -'.yaml'.length))
         : [],

@@ -25,11 +25,28 @@ export function validateConfig(raw: unknown): ExperimentConfig {
   return config;
 }
 
+/** Whether members may train on different classes: class pairs, or split tasks with a random class order. */
+export function membersDrawOwnClasses(config: Pick<ExperimentConfig, 'scenario'>): boolean {
+  const { scenario } = config;
+  return scenario.type === 'class_pairs' || (scenario.type === 'split' && scenario.class_order === 'random');
+}
+
 function checkRelations(config: ExperimentConfig): void {
   const { dataset, scenario, model, optimizer, training, logging } = config;
 
   if (dataset.mean && dataset.std && dataset.mean.length !== dataset.std.length) {
     throw new ConfigError(`dataset.mean has ${dataset.mean.length} channels but dataset.std has ${dataset.std.length}; give one value per channel in both`, 'dataset.std');
+  }
+
+  if (dataset.balance === 'none' && membersDrawOwnClasses(config)) {
+    throw new ConfigError(
+      `dataset.balance=none uses every image of a task's classes, but members draw their own classes here (scenario=${scenario.type}), so their tasks would differ in size; use dataset.balance=classes or null`,
+      'dataset.balance',
+    );
+  }
+
+  if (dataset.balance === 'none' && ((scenario.train_samples_per_class ?? null) !== null || (scenario.test_samples_per_class ?? null) !== null)) {
+    throw new ConfigError('dataset.balance=none uses every image, but scenario.train_samples_per_class or test_samples_per_class sets counts per class; use dataset.balance=classes or null', 'dataset.balance');
   }
 
   if (scenario.type === 'split') {

@@ -8,9 +8,14 @@
 // for all members together with sort/gather/index_select; JavaScript loops only over members (for
 // their private random streams) and over parts of a task, never over samples.
 //
-// Every class contributes the same number of samples to a task (by default the smallest class count
-// among the plan's classes, or among all classes for class pairs), so every task, and every member's
-// view of it, has the same size N.
+// Two ways to size a task (TaskDataOptions.balance):
+// - 'classes': every class contributes the same number of samples (by default the smallest class
+//   count among the plan's classes, or among all classes for class pairs), so every task, and every
+//   member's view of it, has the same size N. Needed where members draw different classes: member
+//   r's task must not be larger than member s's because it drew a frequent class.
+// - 'none': every sample of the task's classes, the full splits (MNIST's 10,000 test images), as
+//   the published Split-MNIST and permuted-MNIST protocols use. Members must then share their
+//   classes; tasks may differ in size.
 // Member r's selection and shuffles come from generators seeded by its member seed, the task and the
 // purpose, so its data does not depend on how many members run beside it.
 import { ops, scope, tensor, type Tensor } from '../tensor/index.js';
@@ -27,7 +32,12 @@ export interface TaskTensors {
   labels: Tensor;
 }
 
+/** 'classes': equal counts per class; 'none': the full splits (members must share their classes). */
+export type Balance = 'none' | 'classes';
+
 export interface TaskDataOptions {
+  /** How tasks are sized (see the head of this file); default 'classes'. */
+  balance?: Balance;
   /**
    * Applied to gathered images [N, R, C, H, W] (after any pixel permutation); default scaleToUnit.
    * Compose normalize / flattenImages here.
@@ -47,6 +57,7 @@ interface ClassIndex {
   starts: Tensor;
   counts: Tensor;
   countList: number[];
+  startList: number[];
   largest: number;
 }
 
@@ -59,7 +70,7 @@ function classIndex(labels: Tensor, numClasses: number): ClassIndex {
     const counts = ops.bincount(labels, null, numClasses);
     const starts = ops.cumsum(counts, 0).sub(counts);
     const countList = counts.toArray();
-    return { order, starts, counts, countList, largest: Math.max(...countList) };
+    return { order, starts, counts, countList, startList: starts.toArray(), largest: Math.max(...countList) };
   });
 }
 
@@ -134,6 +145,7 @@ function tensorBytes(t: Tensor): number {
 export class ScenarioData {
   readonly trainSamplesPerClass: number;
   readonly testSamplesPerClass: number;
+  readonly balance: Balance;
   private readonly index: Record<Split, ClassIndex>;
   private readonly transform: (images: Tensor) => Tensor;
   private readonly device: string;
@@ -151,6 +163,18 @@ export class ScenarioData {
     this.transform = options.transform ?? scaleToUnit;
     this.device = options.device ?? dataset.trainImages.device;
     this.index = { train: classIndex(dataset.trainLabels, plan.datasetClasses), test: classIndex(dataset.testLabels, plan.datasetClasses) };
+    this.balance = options.balance ?? 'classes';
+    if (this.balance === 'none') {
+      const differing = plan.tasks.find((task) => task.parts.some((part) => part.classes.some((classes) => classes.join() !== part.classes[0].join())));
+      if (differing) {
+        throw new Error(
+          `task data: balance 'none' (the full splits) needs every member to share its classes, but members draw different classes in task ${differing.index} (${plan.scenario}); use dataset.balance=classes`,
+        );
+      }
+      if (options.trainSamplesPerClass !== undefined || options.testSamplesPerClass !== undefined) {
+        throw new Error("task data: samples per class are set by balance 'classes'; with balance 'none' every sample is used");
+      }
+    }
     // Class pairs are drawn per member from every class, so the default size comes from all of them:
     // from the drawn ones only, member r's task size would depend on what the other members drew.
     const candidates =
@@ -185,12 +209,22 @@ export class ScenarioData {
 
   /** Samples N in a stage's training set. */
   trainSize(stage: number): number {
-    return this.stageTasks(stage).reduce((n, task) => n + classesIn(task), 0) * this.trainSamplesPerClass;
+    return this.stageTasks(stage).reduce((n, task) => n + this.taskSize(task, 'train'), 0);
   }
 
   /** Samples N in a task's test set. */
   testSize(task: number): number {
-    return classesIn(this.taskPlan(task)) * this.testSamplesPerClass;
+    return this.taskSize(this.taskPlan(task), 'test');
+  }
+
+  private taskSize(task: TaskPlan, split: Split): number {
+    return task.parts.reduce((n, part) => n + part.classes[0].reduce((sum, c) => sum + this.classTake(split, c), 0), 0);
+  }
+
+  /** Samples of class c in a task's `split` set: the balanced count, or all of them. */
+  private classTake(split: Split, c: number): number {
+    if (this.balance === 'none') return this.index[split].countList[c];
+    return split === 'train' ? this.trainSamplesPerClass : this.testSamplesPerClass;
   }
 
   private stageTasks(stage: number): TaskPlan[] {
@@ -275,8 +309,10 @@ export class ScenarioData {
     });
   }
 
-  /** Test sets of several tasks stacked: [T, N, R, ...]. All tasks of a plan have the same N. */
+  /** Test sets of several tasks stacked: [T, N, R, ...]; the tasks must have the same N (always so with balance 'classes'). */
   testStack(tasks: number[]): EvaluationChunk {
+    const sizes = tasks.map((task) => this.testSize(task));
+    if (sizes.some((size) => size !== sizes[0])) throw new Error(`testStack: tasks ${tasks.join(', ')} have test sets of ${sizes.join(', ')} samples; only equal sizes stack (balance 'classes')`);
     return scope(() => {
       const sets = tasks.map((task) => this.test(task));
       return { tasks: [...tasks], images: ops.stack(sets.map((s) => s.images), 0), labels: ops.stack(sets.map((s) => s.labels), 0) };
@@ -307,6 +343,7 @@ export class ScenarioData {
    * sample ids and targets, both int64 [R, k * samplesPerClass].
    */
   private select(part: TaskPart, split: Split, purpose: (string | number)[]): { ids: Tensor; targets: Tensor } {
+    if (this.balance === 'none') return this.selectAll(part, split);
     const index = this.index[split];
     const perClass = split === 'train' ? this.trainSamplesPerClass : this.testSamplesPerClass;
     const members = this.plan.members;
@@ -330,6 +367,23 @@ export class ScenarioData {
         ? classes.unsqueeze(2).expand(members, k, perClass)
         : ops.arange(part.labelOffset, part.labelOffset + k, 1, 'int64', null, device).reshape(1, k, 1).expand(members, k, perClass);
     return { ids, targets: targets.reshape(members, k * perClass) };
+  }
+
+  /**
+   * Every sample of the part's classes, shared by all members (balance 'none'), in file order within
+   * a class; materialize() shuffles them per member. Ids and targets int64 [R, n].
+   */
+  private selectAll(part: TaskPart, split: Split): { ids: Tensor; targets: Tensor } {
+    const index = this.index[split];
+    const members = this.plan.members;
+    const classes = part.classes[0];
+    const device = index.order.device;
+    const ids = ops.cat(classes.map((c) => index.order.narrow(0, index.startList[c], index.countList[c])), 0);
+    const targets = ops.cat(
+      classes.map((c, k) => ops.full([index.countList[c]], this.plan.labels === 'class' ? c : part.labelOffset + k, 'int64', null, device)),
+      0,
+    );
+    return { ids: ids.unsqueeze(0).expand(members, ids.shape[0]).contiguous(), targets: targets.unsqueeze(0).expand(members, targets.shape[0]).contiguous() };
   }
 
   /** Pixel permutations of a part: null (none), int64 [P] (shared) or [R, P] (per member). */
@@ -375,10 +429,6 @@ export class ScenarioData {
       return { images, labels };
     });
   }
-}
-
-function classesIn(task: TaskPlan): number {
-  return task.parts.reduce((n, part) => n + part.classes[0].length, 0);
 }
 
 /** source [M, ...] gathered by ids [R, n] into [n, R, ...]. */

@@ -3,6 +3,7 @@
 // recur (curves with a spread band over members and task boundaries).
 import type { TopLevelSpec } from 'vega-lite';
 import { MissingData, type RunReader } from './run-data.js';
+import { taskLabel } from '../cl/task-label.js';
 import { timelineOf, type Timeline } from './timeline.js';
 
 export interface Figure {
@@ -77,9 +78,19 @@ export class FigureContext {
     return this.run.taskFile(task, '').slice(0, -1);
   }
 
-  /** Label of a task on axes and legends (tasks count from 1, as in the seeds). */
+  /**
+   * Label of a task on axes and legends: counted from 1, with its classes when every member trains
+   * on the same ones ('task 1 [1, 2]', src/cl/task-label.ts), read from the task's metadata.json.
+   */
   taskLabel(task: number): string {
-    return `task ${task + 1}`;
+    let classes: number[][] | undefined;
+    try {
+      const metadata = this.run.json(this.run.taskFile(task, 'metadata.json')) as { classes?: number[][] };
+      classes = Array.isArray(metadata.classes) ? metadata.classes : undefined;
+    } catch (error) {
+      if (!(error instanceof MissingData)) throw error;
+    }
+    return taskLabel(task, classes);
   }
 }
 
@@ -134,8 +145,10 @@ export interface CurveChartOptions {
   seriesOrder?: string[];
   /** Series drawn with dashed lines, to set summaries apart from their parts. */
   dashed?: string[];
-  /** x holds whole numbers (tasks): integer ticks, and a marker at every point. */
+  /** x holds whole numbers (tasks): a tick at each x present, and a marker at every point. */
   discreteX?: boolean;
+  /** With discreteX: the tick label of each x (e.g. 'task 1 [1, 2]'); default the number. */
+  xLabels?: ReadonlyMap<number, string>;
   width?: number;
   height?: number;
   title?: string;
@@ -171,7 +184,7 @@ export function curveLayers(options: CurveChartOptions): Record<string, unknown>
     // The band layer comes first and would lend its faint fill to the legend symbols.
     legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2.5, labelLimit: 240 },
   };
-  const xAxis = options.discreteX ? { axis: { tickMinStep: 1, format: 'd' } } : {};
+  const xAxis = options.discreteX ? { axis: discreteAxis(options.points, options.xLabels) } : {};
   const x = { field: 'x', type: 'quantitative', title: options.xTitle, ...xAxis };
   const dash = options.dashed?.length
     ? { strokeDash: { condition: { test: `indexof(${JSON.stringify(options.dashed)}, datum.series) >= 0`, value: [6, 3] }, value: [1, 0] } }
@@ -219,6 +232,21 @@ export function curveLayers(options: CurveChartOptions): Record<string, unknown>
     });
   }
   return { data, layer: layers, width: options.width ?? 620, height: options.height ?? 260, ...(options.title ? { title: options.title } : {}) };
+}
+
+/**
+ * An axis with one tick at each x the points hold (a quantitative axis left to itself puts ticks at
+ * 1, 1.5, 2, ..., which whole-number labels print as '1 2 2 3 3'), labelled from `labels`.
+ */
+function discreteAxis(points: readonly CurvePoint[], labels?: ReadonlyMap<number, string>): Record<string, unknown> {
+  const values = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+  // labelOverlap off: vega would otherwise drop every other long label ('task 2 [3, 4]').
+  const axis: Record<string, unknown> = { values, format: 'd', labelAngle: 0, labelOverlap: false };
+  if (labels && values.some((x) => labels.has(x))) {
+    // A chain of conditions: vega's expressions have no map literal.
+    axis.labelExpr = values.reduceRight((rest, x) => `datum.value == ${x} ? ${JSON.stringify(labels.get(x) ?? String(x))} : ${rest}`, 'datum.label');
+  }
+  return axis;
 }
 
 /** A complete curve chart. */

@@ -52,11 +52,11 @@ test('a cloning run writes the documented arrays with the documented shapes', ()
   assert.deepEqual(summary.layers, ['layer1', 'layer2']);
   assert.equal(summary.stages.length, 2);
   for (const stage of summary.stages) {
-    // Class-balanced digits 0 and 1: 2 x 5,923 training samples, 47 batches of 256.
-    assert.equal(stage.steps, 47);
+    // Digits 0 and 1 on the full split (dataset.balance=none): 5,923 + 6,742 training samples, 50 batches of 256 (the last one partial).
+    assert.equal(stage.steps, 50);
     const prefix = `stage${stage.stage}/`;
-    // A point at the start, every 20 steps, and at the end: steps 0, 20, 40, 47.
-    assert.deepEqual([...arrays.get(`${prefix}step`)!.data], [0, 20, 40, 47]);
+    // A point at the start, every 20 steps, and at the end: steps 0, 20, 40, 50.
+    assert.deepEqual([...arrays.get(`${prefix}step`)!.data], [0, 20, 40, 50]);
     const models = stage.stage === 0 ? ['base'] : ['base', 'clone'];
     for (const model of models) {
       for (const series of ['train_loss', 'train_accuracy', 'test_loss', 'test_accuracy']) assert.deepEqual(arrays.get(`${prefix}${model}_${series}`)!.shape, [4, 2], `${prefix}${model}_${series}`);

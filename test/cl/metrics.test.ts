@@ -43,7 +43,7 @@ test('every log point writes the enabled metrics in registry order; logging.meas
   assert.ok(full.analysis.probe !== null && Object.keys(full.analysis.populationSparsity).length === 1);
 
   const [bare] = await run(['logging.measures=[]', 'logging.snapshots=[]']);
-  assert.deepEqual(bare.learner.names(), ['step', 'accuracy', 'loss', 'per_class_accuracy', 'class_probability', 'train_loss', 'train_acc']);
+  assert.deepEqual(bare.learner.names(), ['step', 'accuracy', 'loss', 'per_class_accuracy', 'class_probability', 'true_class_probability', 'train_loss', 'train_acc']);
   assert.deepEqual(bare.analysis, { populationSparsity: {}, probe: null });
 });
 

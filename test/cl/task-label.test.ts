@@ -14,10 +14,12 @@ test('a task is labelled from 1 with its classes when every member shares them',
 });
 
 test('the printed accuracy table labels rows and columns as the progress lines do', () => {
-  const summary = { tasks: 2, members: 2, accuracy_matrix_mean: [[0.99, 0], [0.1, 0.98]], accuracy_matrix_std: [[0, 0], [0.01, 0]], metrics: {}, joint_accuracy: null, expert_accuracy: null, analysis: { population_sparsity_by_task: {}, probe_seen_accuracy_by_task: [], network_seen_accuracy_by_task: [], probe_unseen_accuracy_by_task: [] }, stopped_members: [], member_status: [] } as unknown as RunSummary;
+  const summary = { tasks: 2, members: 2, accuracy_matrix_mean: [[0.99, 0], [0.1, 0.98]], accuracy_matrix_std: [[0, 0], [0.01, 0]], metrics: {}, seen_accuracy: { by_task: [[0.99, 0.54], [0.99, 0.53]], final: { mean: 0.535, std: 0.007 } }, epochs: [[5, 5], [5, 5]], joint_accuracy: null, expert_accuracy: null, analysis: { population_sparsity_by_task: {}, probe_seen_accuracy_by_task: [], network_seen_accuracy_by_task: [], probe_unseen_accuracy_by_task: [] }, stopped_members: [], member_status: [] } as unknown as RunSummary;
   const lines = formatSummary(summary, [[[1, 2], [1, 2]], [[3, 4], [3, 4]]]).split('\n');
   assert.match(lines[1], /^after\s+task 1 \[1, 2\]\s+task 2 \[3, 4\]/);
   assert.match(lines[2], /^task 1 \[1, 2\]\s+0\.990 ± 0\.000\s+0\.000 ± 0\.000/);
   assert.match(lines[3], /^task 2 \[3, 4\]\s+0\.100 ± 0\.010\s+0\.980 ± 0\.000/);
   assert.ok(!/task 0/.test(lines.join('\n')));
+  assert.ok(lines.some((line) => /^seen-class accuracy\s+0\.535 ± 0\.007$/.test(line)), 'the pooled seen-class accuracy is printed');
+  assert.ok(!lines.some((line) => line.startsWith('epochs, member')), 'epochs are listed only when members differ');
 });

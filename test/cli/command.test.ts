@@ -84,6 +84,14 @@ test("plab run --cfg and plab config show with overrides print the resolved conf
   assert.match(fromSources(['run', '--cfg', 'optimizer.lrr=1']).stderr, /optimizer\.lrr.*optimizer\.lr/);
 });
 
+test('plab report --member picks the member of the one-network figures; a bad index is named', () => {
+  const help = fromSources(['report', '--help']);
+  assert.match(help.stdout, /--member <r>/);
+  const bad = fromSources(['report', 'results/mnist/SL', '--member', 'x']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--member.*needs a whole number from 0 up, e\.g\. --member 1, got 'x'/);
+});
+
 test('--config-dir adds the presets of a folder of ones own, before or after the command', () => {
   const user = mkdtempSync(join(tmpdir(), 'plab-cli-conf-'));
   try {

@@ -195,7 +195,7 @@ test('a user conf/ folder: custom option files validate against the variant they
   writeFileSync(join(dir, 'method', 'none.yaml'), 'rule: SL\n');
   writeFileSync(
     join(dir, 'training', 'continual.yaml'),
-    'mode: continual\nepochs_per_task: 1\nbatch_size: 32\nstopping: accuracy\ntarget_accuracy: 0.98\nmax_epochs: 20\nmembers: 2\nexpert_baseline: false\njoint_baseline: false\nnan_policy: run\n',
+    'mode: continual\nepochs_per_task: 1\nbatch_size: 32\nstopping: accuracy\ntarget_accuracy: 0.98\nstopping_by: mean\nmax_epochs: 20\nmembers: 2\nexpert_baseline: false\njoint_baseline: false\nnan_policy: run\n',
   );
   writeFileSync(join(dir, 'logging', 'default.yaml'), 'log_frequency: 10\ntrack_tasks: seen\nrepresentation_samples: 0\nsnapshots: []\nmeasures: []\ntensorboard: false\n');
   writeFileSync(join(dir, 'launcher', 'local.yaml'), 'name: local\njobs: 1\n');

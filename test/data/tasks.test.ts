@@ -177,6 +177,26 @@ test('split task-incremental labels by position plus offset; joint holds the uni
   }
 });
 
+test("balance 'none': every sample of the task's classes, each once, members sharing them in their own order", () => {
+  // Train counts 5, 6, 7 by class mod 3: classes 0..4 hold 5 + 6 + 7 + 5 + 6 = 29 training images.
+  const plan = splitPlan(context(10, 2), { classesPerTask: 5 });
+  const data = new ScenarioData(dataset, plan, { ...raw, balance: 'none' });
+  assert.deepEqual([data.trainSize(0), data.trainSize(1), data.testSize(0)], [29, 7 + 5 + 6 + 7 + 5, 15]);
+  const [first, second] = samples(data.train(0));
+  const all = dataset.trainLabels.toArray().flatMap((c, id) => (c < 5 ? [id] : []));
+  for (const member of [first, second]) {
+    assert.deepEqual(member.map((s) => s.id).sort((a, b) => a - b), all, 'every training image of classes 0..4, none twice');
+    for (const s of member) assert.equal(s.label, s.cls);
+  }
+  assert.notDeepEqual(first.map((s) => s.id), second.map((s) => s.id), 'each member shuffles on its own');
+  // The balanced default cuts every class to the smallest count (5) instead.
+  assert.equal(new ScenarioData(dataset, plan, raw).trainSize(0), 25);
+  // Tasks of different sizes do not stack; members that draw their own classes cannot share the full splits.
+  const uneven = new ScenarioData(synthetic(4, (c) => 2 + c), splitPlan(context(4, 1), { classesPerTask: 2 }), { ...raw, balance: 'none' });
+  assert.throws(() => uneven.testStack([0, 1]), /tasks 0, 1 have test sets of 5, 9 samples; only equal sizes stack/);
+  assert.throws(() => new ScenarioData(dataset, classPairsPlan(context(10, 2), { tasks: 2 }), { ...raw, balance: 'none' }), /balance 'none' .* needs every member to share its classes, but members draw different classes in task 0 \(class_pairs\); use dataset.balance=classes/);
+});
+
 test('the default transform scales to [0, 1]; bad sizes and mismatched plans are named', () => {
   const data = new ScenarioData(dataset, classPairsPlan(context(10, 1), { tasks: 1 }));
   const train = data.train(0);

@@ -48,7 +48,7 @@ function find(all: Figure[], id: string): Figure {
 
 test('the probe figure plots probe_class_accuracy per class, not coefficient norms', async () => {
   const figure = find(await figures, 'probe_accuracy');
-  assert.deepEqual(figure.arrays, ['probe_class_accuracy', 'probe_accuracy', 'accuracy']);
+  assert.deepEqual(figure.arrays, ['probe_class_accuracy', 'probe_accuracy_seen', 'accuracy']);
   const points = drawn(figure.spec);
   inUnitRange(points, figure.id);
   let checked = 0;
@@ -70,7 +70,7 @@ test('the probe figure plots probe_class_accuracy per class, not coefficient nor
       assert.notEqual(Math.abs(memberMean(norms, (r) => ((L - 1) * R + r) * C + c) - expected) < 1e-6, true);
       checked++;
     }
-    const overall = arrays.get('probe_accuracy')!;
+    const overall = arrays.get('probe_accuracy_seen')!;
     const point = points.find((p) => p.x === task + 1 && p.series === 'probe, all classes')!;
     assert.ok(Math.abs(point.mean - memberMean(overall, (r) => (overall.shape[0] - 1) * R + r)) < 1e-6);
   }
@@ -78,16 +78,20 @@ test('the probe figure plots probe_class_accuracy per class, not coefficient nor
   // A readable size: one chart, not a tower of duplicated series.
   const spec = figure.spec as { width: number; height: number };
   assert.ok(spec.width <= 640 && spec.height <= 400, `probe chart is ${spec.width}x${spec.height}`);
+  // One tick per task, labelled with its classes (a free quantitative axis printed '1 2 2 3 3').
+  const axis = (spec as unknown as { layer: { encoding: { x: { axis: { values: number[]; labelExpr: string } } } }[] }).layer[1].encoding.x.axis;
+  assert.deepEqual(axis.values, [1, 2, 3]);
+  assert.match(axis.labelExpr, /datum\.value == 1 \? "task 1 \[0, 1\]"/);
 });
 
-test('each probability panel plots class_probability on the samples of its task', async () => {
+test('each probability panel plots, per class, the probability its own samples give it (true_class_probability)', async () => {
   const all = await figures;
   for (let task = 0; task < 3; task++) {
     const figure = find(all, `probabilities_task_${String(task).padStart(3, '0')}`);
-    assert.deepEqual(figure.arrays, ['class_probability']);
-    const probability = metrics(task).get('class_probability')!;
+    assert.deepEqual(figure.arrays, ['true_class_probability']);
+    const probability = metrics(task).get('true_class_probability')!;
     const [L, R, T, C] = probability.shape;
-    const panels = (figure.spec as unknown as { hconcat: unknown[] }).hconcat;
+    const panels = (figure.spec as unknown as { concat: unknown[] }).concat;
     assert.equal(panels.length, Math.min(task + 1, T));
     panels.forEach((panel, j) => {
       const points = drawn(panel);
@@ -98,7 +102,12 @@ test('each probability panel plots class_probability on the samples of its task'
       for (let l = 0; l < L; l++) {
         for (let c = 0; c < C; c++) {
           const expected = memberMean(probability, (r) => ((l * R + r) * T + j) * C + c);
-          const point = points.find((p) => p.x === steps[l] && p.series === `class ${c}`)!;
+          const point = points.find((p) => p.x === steps[l] && p.series === `class ${c}`);
+          if (Number.isNaN(expected)) {
+            assert.equal(point, undefined, `${figure.id} panel ${j + 1}: class ${c} has no samples there but is drawn`);
+            continue;
+          }
+          assert.ok(point, `${figure.id} panel ${j + 1}, class ${c}, point ${l} is not drawn`);
           assert.ok(Math.abs(point.mean - expected) < 1e-6, `${figure.id} panel ${j + 1}, class ${c}, point ${l}: drawn ${point.mean}, class_probability gives ${expected}`);
           if (Math.abs(point.mean - 0.5) > 0.05) varies = true;
         }

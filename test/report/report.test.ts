@@ -78,8 +78,8 @@ test('figures carry the saved numbers', () => {
 
   const figures = JSON.parse(readFileSync(join(run, 'report', 'figures.json'), 'utf8')) as FigureRecord[];
   const forgetting = JSON.stringify(figures.find((f) => f.id === 'forgetting_curves')!.spec);
-  // Steps are global (3 tasks of 120 steps) and three tasks are plotted.
-  assert.ok(forgetting.includes('"x":360') && forgetting.includes('"series":"task 3"'));
+  // Steps are global (3 tasks of 120 steps) and three tasks are plotted, named with their classes.
+  assert.ok(forgetting.includes('"x":360') && forgetting.includes('"series":"task 3 [4, 5]"'));
   const latent = readFileSync(join(run, 'report', 'latent_task_002.svg'), 'utf8');
   for (const c of [0, 1, 2, 3, 4, 5]) assert.ok(latent.includes(`>class ${c}<`), `latent space legend lacks class ${c}`);
   assert.ok(!latent.includes('>class 6<'));
@@ -114,7 +114,7 @@ test('missing and corrupt files give a partial report and a list of what is miss
   }
   for (const id of ['latent_task_001', 'probabilities_task_002']) assert.ok(!written(id), `${id} cannot be drawn`);
   const histograms = readFileSync(join(damaged, 'report', 'weight_histograms.svg'), 'utf8');
-  assert.ok(histograms.includes('>task 1<') && histograms.includes('>task 3<') && !histograms.includes('>task 2<'));
+  assert.ok(histograms.includes('>task 1 [0, 1]<') && histograms.includes('>task 3 [4, 5]<') && !histograms.includes('>task 2 [2, 3]<'));
   const html = readFileSync(partial.index, 'utf8');
   assert.ok(html.includes('Missing data') && html.includes('task_001/weights.npz (not found)'));
   const listed = JSON.parse(readFileSync(join(damaged, 'report', 'missing.json'), 'utf8')) as { missing: { file: string }[] };

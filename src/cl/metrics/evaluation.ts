@@ -5,7 +5,7 @@ import type { Metric } from '../metric.js';
 
 export const evaluationMetric: Metric = {
   name: 'evaluation',
-  help: 'step; accuracy and loss (R, T); per_class_accuracy and class_probability (R, T, C) on every tracked task\'s test set',
+  help: 'step; accuracy and loss (R, T); per_class_accuracy, class_probability and true_class_probability (R, T, C) on every tracked task\'s test set',
   startTask({ model, tracked, numClasses, evalChunk, log }) {
     return {
       onLogPoint({ learnerStep }) {
@@ -28,6 +28,7 @@ export const evaluationMetric: Metric = {
         log.append('loss', [members, T], pack((e) => e.loss, 1));
         log.append('per_class_accuracy', [members, T, numClasses], pack((e) => e.perClassAccuracy, numClasses));
         log.append('class_probability', [members, T, numClasses], pack((e) => e.meanProbability, numClasses));
+        log.append('true_class_probability', [members, T, numClasses], pack((e) => e.trueClassProbability, numClasses));
       },
     };
   },

@@ -2,7 +2,7 @@
 // registry (src/data/registry.ts); `name` names the results directory, so ImageNet at 28x28 in gray
 // is `format: npz` with `name: imagenet_28_gray`.
 import { group } from '../group.js';
-import { bool, choice, float, floats, int, nullable, string } from '../spec.js';
+import { bool, choice, float, floats, int, nullable, optional, string } from '../spec.js';
 
 const size = nullable(int({ min: 1, help: 'resize images to this square side; null = keep (all images must then have one size)' }));
 const testFraction = nullable(
@@ -20,6 +20,13 @@ export const dataset = group({
     normalize: bool({ help: 'after scaling pixels to [0, 1], subtract mean and divide by std per channel' }),
     mean: nullable(floats({ minLength: 1, help: 'per-channel mean for normalize; null = computed from the training images' })),
     std: nullable(floats({ above: 0, minLength: 1, help: 'per-channel standard deviation for normalize; null = computed from the training images' })),
+    // Optional, so that conf/ folders and run configs written before it still compose.
+    balance: optional(nullable(
+      choice(['none', 'classes'] as const, {
+        help: 'task sizes. none: every image of the task\'s classes, the full splits of the published protocols (members must share their classes); classes: each class cut to the smallest class\'s count, so members drawing different classes get equal tasks. null = none where members share their tasks, classes where they draw their own (class_pairs, class_order=random)',
+      }),
+    { default: null }),
+    ),
   },
   variants: {
     mnist: {},

@@ -1,6 +1,6 @@
 // The logging group: how densely a run is measured. Every log point evaluates every tracked task for
 // all members; the arrays it fills have a leading time axis and are written at task boundaries.
-import { bool, choice, choices, int, optional } from '../spec.js';
+import { bool, choice, choices, float, int, optional } from '../spec.js';
 import { group } from '../group.js';
 
 export const logging = group({
@@ -9,7 +9,9 @@ export const logging = group({
   discriminator: undefined,
   common: {
     log_frequency: int({ min: 1, help: 'training steps between log points' }),
-    track_tasks: choice(['all', 'seen'] as const, { help: 'tasks evaluated at each log point: all (needed for forward transfer) or those seen so far' }),
+    track_tasks: choice(['all', 'seen'] as const, {
+      help: 'tasks measured at each log point: all (needed for forward transfer) or those seen so far; accuracy, loss, representations and the layer metrics pooled over tasks (sparsity, ranks, ...) follow it; the accuracy matrix at task ends always covers all tasks',
+    }),
     representation_samples: int({ min: 0, help: 'S, fixed test examples per task whose hidden representations are stored' }),
     snapshots: choices(['representations', 'weights'] as const, { help: 'arrays taken at every log point besides the metrics' }),
     // Optional, so that a conf/ folder or a run's config.yaml from before it still composes.
@@ -22,6 +24,12 @@ export const logging = group({
     measures: choices(['plasticity', 'probes'] as const, {
       help: 'plasticity: the layer metrics, gradient maps and weight statistics at every log point; probes: linear probes at each task end',
     }),
+    probe_fit: optional(choice(['train', 'test_half'] as const, {
+      default: 'train',
+      help: 'probes: train: fit on the training sets\' features, score on the test sets (the usual protocol); test_half: fit on the first half of each test set, score on the second (no training data needed)',
+    })),
+    probe_c: optional(float({ above: 0, default: 1, help: 'probes: inverse L2 strength as scikit-learn\'s C (1 = its default); larger penalises less' })),
+    probe_iterations: optional(int({ min: 1, default: 100, help: 'probes: L-BFGS iterations (100 = scikit-learn\'s max_iter)' })),
     tensorboard: bool({ help: 'also write TensorBoard event files' }),
   },
   variants: {},

@@ -22,6 +22,7 @@ export const scenario = group({
     },
     permuted: {
       permute_first: bool({ help: 'false: task 0 is the unpermuted dataset; true: every task gets its own pixel permutation' }),
+      per_member_permutations: optional(bool({ default: false, help: 'true: each member draws its own permutations (independent runs); false: all members share them, so members differ only in their seeds' })),
     },
     rotated: {
       angle_step: float({ help: 'degrees between consecutive tasks, anticlockwise; task 0 is upright (domain-incremental rotated MNIST)' }),

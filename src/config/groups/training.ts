@@ -12,6 +12,9 @@ const taskLoop = {
   }),
   target_accuracy: float({ above: 0, max: 1, help: 'stopping: accuracy — the training accuracy that ends a task' }),
   max_epochs: int({ min: 1, help: 'stopping: accuracy — the cap on epochs per task' }),
+  stopping_by: choice(['member', 'mean'] as const, {
+    help: 'stopping: accuracy — member: a member that reached target_accuracy stops updating while the others go on, as independent runs would (each member\'s epochs are recorded); mean: the mean over members decides, so all train the same epochs',
+  }),
   expert_baseline: bool({ help: 'also train a fresh population on each task alone, on the same batches (docs/architecture.md)' }),
   joint_baseline: bool({ help: 'also train a population on all tasks at once: the upper bound' }),
 } as const;

@@ -1,12 +1,18 @@
-// Per-class probability curves (docs/metrics.md): the mean softmax probability the
-// network gives each class during a task. A network that forgets puts nearly all probability on
-// the classes of the current task, even for samples of old ones.
+// Per-class probability curves (docs/metrics.md) during a task: for the samples of each class, the
+// mean softmax probability the network gives that class (true_class_probability). A network that
+// forgets drives the old classes' curves to 0 while the current ones stay near 1. The mean
+// probability of each output over a task's samples (class_probability) is the fallback for runs
+// written before the true-class array: on a two-class task that the network has learnt it sits at
+// 0.5 for both classes, which says nothing about forgetting.
 import { acrossMembers, type Grid } from '../arrays.js';
 import { curveLayers, curvePoint, topLevel, type CurvePoint, type Figure, type FigureContext } from '../figure.js';
 import { MissingData } from '../run-data.js';
 
-/** Names under which the experiment may store mean probabilities per class. */
-export const PROBABILITY_KEYS = ['class_probabilities', 'class_probability', 'mean_probability', 'mean_probabilities', 'probabilities'];
+/** Names under which the experiment may store mean probabilities per class, the preferred first. */
+export const PROBABILITY_KEYS = ['true_class_probability', 'class_probabilities', 'class_probability', 'mean_probability', 'mean_probabilities', 'probabilities'];
+
+/** The array that holds, per class, the probability its own samples give it. */
+const TRUE_CLASS = 'true_class_probability';
 
 function probabilityGrid(context: FigureContext, task: number): { grid: Grid; key: string } {
   const file = context.run.taskFile(task, 'metrics.npz');
@@ -37,7 +43,9 @@ export function probabilityFigures(context: FigureContext): Figure[] {
       const { grid, key } = probabilityGrid(context, task);
       const classes = grid.shape[grid.ndim - 1];
       const order = Array.from({ length: classes }, (_, c) => `class ${c}`);
-      const common = { xTitle: context.timeline.axisTitle, yTitle: 'mean probability', seriesTitle: 'class', yDomain: [0, 1] as [number, number], seriesOrder: order };
+      const trueClass = key === TRUE_CLASS;
+      const yTitle = trueClass ? 'P(true class)' : 'mean probability';
+      const common = { xTitle: context.timeline.axisTitle, yTitle, seriesTitle: 'class', yDomain: [0, 1] as [number, number], seriesOrder: order };
       let spec;
       let caption: string;
       if (grid.ndim === 3) {
@@ -47,10 +55,13 @@ export function probabilityFigures(context: FigureContext): Figure[] {
         // One panel per task seen so far: the probabilities given to samples of that task.
         const seen = Math.min(task + 1, grid.shape[2]);
         const panels = Array.from({ length: seen }, (_, j) =>
-          curveLayers({ ...common, points: curves(grid, span.steps, j), title: `samples of ${context.taskLabel(j)}`, width: 220, height: 180 }),
+          curveLayers({ ...common, points: curves(grid, span.steps, j), title: `samples of ${context.taskLabel(j)}`, width: 230, height: 180 }),
         );
-        spec = topLevel({ title: `Mean predicted probability per class during ${context.taskLabel(task)}`, hconcat: panels, resolve: { scale: { color: 'shared' } } });
-        caption = 'Mean softmax probability of each class on the samples of each task seen so far (one panel per task), at each log point (mean ± sd over members).';
+        // Five panels in a row stay readable; more wrap onto further rows.
+        spec = topLevel({ title: `${trueClass ? 'Probability of the true class' : 'Mean predicted probability per class'} during ${context.taskLabel(task)}`, concat: panels, columns: 5, resolve: { scale: { color: 'shared' } } });
+        caption = trueClass
+          ? 'For the samples of each class of each task seen so far (one panel per task), the mean softmax probability the network gives their true class, at each log point (mean ± sd over members): 1 for a class it recognises, 0 for one it has forgotten.'
+          : 'Mean softmax probability of each class on the samples of each task seen so far (one panel per task), at each log point (mean ± sd over members).';
       }
       return { id, arrays: [key], section: 'Predicted probabilities', title: `Class probabilities, ${context.taskLabel(task)}`, caption: `${caption} From ${context.run.taskFile(task, 'metrics.npz')}.`, spec };
     });

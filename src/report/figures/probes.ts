@@ -5,7 +5,7 @@ import { acrossMembers } from '../arrays.js';
 import { curveChart, curvePoint, type CurvePoint, type Figure, type FigureContext } from '../figure.js';
 
 /** The arrays this figure draws (the probes metric, src/cl/metrics/probes.ts, writes them at each task's end). */
-export const PROBE_ARRAYS = { perClass: 'probe_class_accuracy', overall: 'probe_accuracy', network: 'accuracy' } as const;
+export const PROBE_ARRAYS = { perClass: 'probe_class_accuracy', overall: 'probe_accuracy_seen', network: 'accuracy' } as const;
 
 export function probeFigures(context: FigureContext): Figure[] {
   const { run } = context;
@@ -43,6 +43,7 @@ export function probeFigures(context: FigureContext): Figure[] {
     });
   }
   if (!anyProbe) return [];
+  const xLabels = new Map(run.tasks.map(({ index }) => [index + 1, context.taskLabel(index)]));
   const series = [...new Set(points.map((p) => p.series))];
   const order = [...series.filter((s) => !s.startsWith('class ')), ...series.filter((s) => s.startsWith('class ')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))];
   return [
@@ -51,9 +52,9 @@ export function probeFigures(context: FigureContext): Figure[] {
       section: 'Representations',
       title: 'Per-class probe accuracy over tasks',
       caption:
-        'Test accuracy of the linear probe on frozen features, per class and overall, at the end of each task, next to the network\u2019s own average accuracy on the tasks seen so far (mean ± sd over members). From task_*/metrics.npz: probe_class_accuracy, probe_accuracy and accuracy.',
+        'Test accuracy of the linear probe on the frozen last hidden layer, per class and over the seen classes, at the end of each task, next to the network\u2019s own accuracy averaged over the tasks seen so far (mean ± sd over members). From task_*/metrics.npz: probe_class_accuracy, probe_accuracy_seen and accuracy.',
       arrays: Object.values(PROBE_ARRAYS),
-      spec: curveChart({ points, title: 'Linear-probe accuracy per class', xTitle: 'after training task', yTitle: 'test accuracy', seriesTitle: 'series', yDomain: [0, 1], seriesOrder: order, dashed: order.filter((s) => !s.startsWith('class ')), discreteX: true, width: 520, height: 300 }),
+      spec: curveChart({ points, title: 'Linear-probe accuracy per class', xTitle: 'after training task', yTitle: 'test accuracy', seriesTitle: 'series', yDomain: [0, 1], seriesOrder: order, dashed: order.filter((s) => !s.startsWith('class ')), discreteX: true, xLabels, width: 560, height: 300 }),
     },
   ];
 }
