@@ -9,6 +9,7 @@ import { Learner } from './learner.js';
 import { LogBuffer } from './log-buffer.js';
 import { recordLogPoint, type TrackedTask } from './log-point.js';
 import { parameterCopies, pooledSamples, recordPlasticity, recordProbes, type ProbeSummary } from './log-metrics.js';
+import { RunInterrupted } from './interrupt.js';
 import type { ExperimentSettings } from './settings.js';
 import type { TaskSource } from './task-source.js';
 
@@ -44,6 +45,8 @@ export interface ExperimentHooks {
   onProgress?(event: ProgressEvent): void;
   /** Persist a finished task (results and checkpoint). Called before the next task starts. */
   onTaskEnd(record: TaskRecord, checkpoint: () => Checkpoint): void;
+  /** The signal that asked the run to stop, or null; polled at each turn of the event loop (src/cl/interrupt.ts). */
+  stopRequested?(): string | null;
 }
 
 /** Everything a resumed run needs to continue as if it had never stopped. */
@@ -128,6 +131,12 @@ export class Experiment {
     };
   }
 
+  /** Abandons the work in progress (nothing of it is written) when a stop was requested; `finished` tasks are on disk. */
+  private stopIfRequested(hooks: Pick<ExperimentHooks, 'stopRequested'> | undefined, finished: number): void {
+    const signal = hooks?.stopRequested?.();
+    if (signal) throw new RunInterrupted(signal, finished);
+  }
+
   async run(hooks: ExperimentHooks): Promise<void> {
     const { source, settings } = this;
     const tracked: TrackedTask[] = Array.from({ length: source.numTasks }, (_, task) =>
@@ -140,6 +149,8 @@ export class Experiment {
         this.accuracyAtInit = Array.from({ length: settings.members }, (_, member) => atInit.map((evaluation) => evaluation.accuracy[member]));
       }
       for (let task = this.startTask; task < source.numTasks; task += 1) {
+        await settle();
+        this.stopIfRequested(hooks, task);
         const record = await this.runTask(task, tracked, hooks);
         hooks.onTaskEnd(record, () => this.checkpoint(task + 1));
       }
@@ -203,6 +214,7 @@ export class Experiment {
     const maxEpochs = rule.kind === 'epochs' ? rule.epochs : rule.maxEpochs;
     const stepsInTask = maxEpochs * batches.batchesPerEpoch;
     let epoch = 0;
+    let lastTurn = performance.now();
     for (; epoch < maxEpochs; epoch += 1) {
       let epochCorrect = new Float64Array(members);
       let epochSamples = 0;
@@ -238,7 +250,12 @@ export class Experiment {
             accuracy: meanOf(Array.from(result.correct, (c) => c / batchSize), learner.active),
           });
         });
-        if (stepInTask % SETTLE_EVERY === 0) await settle();
+        // The event loop also turns each second, so that a stop request is heard within about one.
+        if (stepInTask % SETTLE_EVERY === 0 || performance.now() - lastTurn > 1000) {
+          await settle();
+          lastTurn = performance.now();
+          this.stopIfRequested(hooks, task);
+        }
       }
       if (rule.kind === 'accuracy') {
         const trainAccuracy = meanOf(Array.from(epochCorrect, (c) => c / epochSamples), learner.active);
@@ -276,7 +293,7 @@ export class Experiment {
   }
 
   /** The joint upper bound: a fresh population trained on every task's data at once. Accuracy [R][T]. */
-  async runJoint(hooks?: Pick<ExperimentHooks, 'onProgress'>): Promise<number[][]> {
+  async runJoint(hooks?: Pick<ExperimentHooks, 'onProgress' | 'stopRequested'>): Promise<number[][]> {
     const { settings, source } = this;
     const joint = this.freshPopulation(-1);
     const generators = settings.seeds.map((seed) => new Generator(seed + 2));
@@ -299,7 +316,10 @@ export class Experiment {
             accuracy: meanOf(Array.from(result.correct, (c) => c / batch.inputs.shape[0]), joint.active),
           });
         });
-        if (step % SETTLE_EVERY === 0) await settle();
+        if (step % SETTLE_EVERY === 0) {
+          await settle();
+          this.stopIfRequested(hooks, source.numTasks);
+        }
       }
     }
     batches.dispose();

@@ -15,6 +15,7 @@ import { recordEnd, recordStart } from '../cl/provenance.js';
 import { formatSummary, summarize } from '../cl/summary.js';
 import { submitSweep } from '../launch/slurm.js';
 import { formatOutcome, readJobOutcome, writeSweepSummary } from '../launch/sweep-summary.js';
+import { INTERRUPTED_EXIT, RunInterrupted, stopOnSignals } from '../cl/interrupt.js';
 import { taskLabel } from '../cl/task-label.js';
 import { TensorBoardWriter } from '../report/index.js';
 import { logRunSummary, logTaskArrays } from '../report/tensorboard-run.js';
@@ -83,6 +84,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
   const checkpoint = options.resume ? writer.readCheckpoint() : null;
   const started = performance.now();
   const prepared = prepareExperiment(config);
+  const stop = stopOnSignals();
   try {
     if (!options.resume) startRun(runDir, { configYaml: configToYaml(config), plan: prepared.plan });
     const provenance = recordStart(runDir, { overrides: options.overrides ?? [], resumed: options.resume });
@@ -98,6 +100,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
     const tensorboard = config.logging.tensorboard ? new TensorBoardWriter(join(runDir, 'tensorboard')) : null;
     let globalStep = experiment.learner.step;
     await experiment.run({
+      stopRequested: () => stop.requested,
       onProgress: (event) => {
         globalStep += 1;
         if (tensorboard && globalStep % 10 === 0) tensorboard.scalars({ 'train/loss': event.loss, 'train/accuracy': event.accuracy }, globalStep);
@@ -124,6 +127,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
       if (existsSync(jointPath)) joint = (JSON.parse(readFileSync(jointPath, 'utf8')) as { accuracy: number[][] }).accuracy;
       else {
         joint = await experiment.runJoint({
+          stopRequested: () => stop.requested,
           onProgress: (event) =>
             progress.update({ label: `joint baseline epoch ${event.epoch + 1}`, done: event.step, total: event.stepsInTask, detail: `loss ${event.loss.toFixed(4)} acc ${event.accuracy.toFixed(3)}` }),
         });
@@ -147,6 +151,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
     }
     return runDir;
   } finally {
+    stop.dispose();
     prepared.release();
     removeTemporaryFilesBelow(runDir);
     lock.release();
@@ -154,6 +159,16 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
+  try {
+    return await runOrSweep(argv);
+  } catch (error) {
+    if (!(error instanceof RunInterrupted)) throw error;
+    console.error(`plab: run ${error.message}; 'plab run --resume DIR' (or the same run_dir=) continues it`);
+    return INTERRUPTED_EXIT;
+  }
+}
+
+async function runOrSweep(argv: string[]): Promise<number> {
   const args = parseArguments(argv);
   if (args.help) {
     console.log(`${runHelp}\n\n${formatHelp()}`);
