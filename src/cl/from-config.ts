@@ -4,6 +4,7 @@ import {
   computeNormalization,
   loadDataset,
   normalize,
+  planForMembers,
   planScenario,
   scaleToUnit,
   ScenarioData,
@@ -15,6 +16,7 @@ import { buildModel, type ModelConfig } from '../nn/models/registry.js';
 import type { Model } from '../nn/models/model.js';
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../optim/index.js';
 import { checkDevice, Generator, scope, type Tensor } from '../tensor/index.js';
+import { memberShard } from './member-shard.js';
 import { buildMethods } from './methods/index.js';
 import { ScenarioSource } from './scenario-source.js';
 import type { ExperimentSettings, StoppingRule } from './settings.js';
@@ -95,20 +97,23 @@ export function buildOptimizer(config: ExperimentConfig['optimizer'], parameters
 export function prepareExperiment(config: ExperimentConfig): PreparedExperiment {
   const { dataset: datasetConfig, training, logging } = config;
   if (training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
-  const members = training.members;
+  // A member shard trains members [from, to) of the whole population, each with its global index.
+  const shard = memberShard(config);
+  const members = shard.to - shard.from;
   checkDevice(config.device);
   const dataset = loadDataset(datasetConfig.format, camelCaseKeys({ ...datasetConfig, root: datasetConfig.root ?? undefined }));
   const numClasses = dataset.classes.length;
-  const plan = planScenario(scenarioSpec(config, numClasses), { dataset: datasetConfig.name, numClasses, members, seed: config.seed });
+  const plan = planScenario(scenarioSpec(config, numClasses), { dataset: datasetConfig.name, numClasses, members: shard.total, seed: config.seed });
+  const shardPlan = planForMembers(plan, shard.from, shard.to);
   const normalization = datasetConfig.normalize
     ? datasetConfig.mean && datasetConfig.std
       ? { mean: datasetConfig.mean, std: datasetConfig.std }
       : scope(() => computeNormalization(scaleToUnit(dataset.trainImages)))
     : null;
   const transform = (images: Tensor) => (normalization ? normalize(scaleToUnit(images), normalization) : scaleToUnit(images));
-  const data = new ScenarioData(dataset, plan, { transform, device: config.device });
-  const source = new ScenarioSource(data, plan, Math.max(1, logging.representation_samples));
-  const seeds = Array.from({ length: members }, (_, member) => config.seed + member);
+  const data = new ScenarioData(dataset, shardPlan, { transform, device: config.device });
+  const source = new ScenarioSource(data, shardPlan, Math.max(1, logging.representation_samples));
+  const seeds = Array.from({ length: members }, (_, member) => config.seed + shard.from + member);
   const settings: ExperimentSettings = {
     members,
     seeds,
@@ -127,7 +132,7 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     buildModel: (generators: Generator[]): Model =>
       buildModel(modelConfigOf(config.model), { members, inputShape: source.inputShape, numClasses: source.numClasses, generators }),
     buildOptimizer: (model: Model) => buildOptimizer(config.optimizer, model.parameters()),
-    buildMethods: () => buildMethods(config),
+    buildMethods: () => buildMethods(config, { seeds }),
     buildBaselineMethods: (seeds: number[]) => buildMethods(config, { seeds, remedies: false }),
   };
   return {

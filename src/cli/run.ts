@@ -1,10 +1,11 @@
 // plab run: one experiment (or a sweep of them) from config groups and overrides.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { composeConfig, configToYaml, expandSweep, formatHelp, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
 import { Experiment } from '../cl/experiment.js';
 import { prepareExperiment } from '../cl/from-config.js';
+import { memberShard } from '../cl/member-shard.js';
 import { ResultsWriter } from '../cl/results-writer.js';
 import { startRun, writeSummary } from '../io/results.js';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -14,7 +15,7 @@ import { removeTemporaryFilesBelow } from '../io/results.js';
 import { recordEnd, recordStart } from '../cl/provenance.js';
 import { formatSummary, summarize } from '../cl/summary.js';
 import { submitSweep } from '../launch/slurm.js';
-import { formatOutcome, readJobOutcome, writeSweepSummary } from '../launch/sweep-summary.js';
+import { formatOutcome, readJobOutcome, runOutcomes, writeSweepSummary, type SweepJobEntry } from '../launch/sweep-summary.js';
 import { INTERRUPTED_EXIT, RunInterrupted, stopOnSignals } from '../cl/interrupt.js';
 import { taskLabel } from '../cl/task-label.js';
 import { TensorBoardWriter } from '../report/index.js';
@@ -187,6 +188,8 @@ async function runOrSweep(argv: string[]): Promise<number> {
   }
   if (!args.sweep) {
     const config = composeConfig(args.overrides);
+    // A population split into member shards runs as a sweep of its shards.
+    if (config.launcher.shards > 1 && config.launcher.shard === null) return runSweep(args);
     if (args.runDir !== null) {
       // A pinned folder that an interrupted run (or a killed sweep's job) left behind is continued;
       // one killed before its plan was written had not begun, and starts again.
@@ -212,13 +215,27 @@ async function runSweep(args: RunArguments): Promise<number> {
   const grid = expandSweep(args.overrides);
   const configs = grid.map((job) => composeConfig(job.overrides));
   // One folder for the sweep, under the algorithm folder of its first job, and one per job in it.
-  const sweepDir = args.runDir ?? newRunFolder(resultsPath(configs[0]), ['multirun']);
-  const jobs = grid.map((job, index) => {
-    const name = sweepJobName(job) || `job${index}`;
-    return { ...job, name, config: configs[index], runDir: join(sweepDir, name) };
+  const sweepDir = args.runDir ?? newRunFolder(resultsPath(configs[0]), args.sweep ? ['multirun'] : args.overrides);
+  // A run of several member shards is a job per shard, in its run folder's shards/ (collect merges them).
+  const jobs = grid.flatMap((job, index): (SweepJobEntry & { config: ExperimentConfig })[] => {
+    const config = configs[index];
+    const name = (args.sweep ? sweepJobName(job) || `job${index}` : '') || basename(sweepDir);
+    const runDir = args.sweep ? join(sweepDir, name) : sweepDir;
+    const { shards, shard } = config.launcher;
+    if (shards === 1 || shard !== null) return [{ ...job, name, config, runDir }];
+    // Bad shard settings are named before any job starts.
+    memberShard({ ...config, launcher: { ...config.launcher, shard: 0 } });
+    return Array.from({ length: shards }, (_, index) => ({
+      ...job,
+      name: `${name}/shard_${index}`,
+      overrides: [...job.overrides, `launcher.shard=${index}`],
+      config,
+      runDir: join(runDir, 'shards', `shard_${index}`),
+      population: { name, runDir },
+    }));
   });
   console.log(`sweep: ${jobs.length} runs in ${sweepDir}`);
-  const entries = jobs.map(({ name, swept, overrides, runDir }) => ({ name, swept, overrides, runDir }));
+  const entries: SweepJobEntry[] = jobs.map(({ name, swept, overrides, runDir, population }) => ({ name, swept, overrides, runDir, ...(population ? { population } : {}) }));
   const launcher = jobs[0].config.launcher;
   const plab = [process.execPath, ...process.execArgv, resolve(process.argv[1])];
   if (launcher.name === 'slurm') {
@@ -245,5 +262,5 @@ async function runSweep(args: RunArguments): Promise<number> {
       for (let job = queue.shift(); job; job = queue.shift()) await runJob(job);
     }),
   );
-  return writeSweepSummary(sweepDir, entries.map((job) => readJobOutcome(job, failures.get(job.name))));
+  return writeSweepSummary(sweepDir, runOutcomes(entries, failures));
 }

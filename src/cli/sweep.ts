@@ -1,12 +1,13 @@
 // plab sweep status|collect DIR: follow a sweep submitted with launcher=slurm, then write its summary.
-import { readJobOutcome, writeSweepSummary } from '../launch/sweep-summary.js';
+import { runOutcomes, writeSweepSummary } from '../launch/sweep-summary.js';
 import { readManifest, sweepStates } from '../launch/slurm.js';
 
 const usage = `usage: plab sweep status DIR | plab sweep collect DIR
 
 DIR is the sweep folder that 'plab run -m … launcher=slurm' printed (it holds sweep.json).
 status   each job's state (from squeue while SLURM holds it, then from the job's folder)
-collect  writes DIR/sweep_summary.json and prints the table, once every job has finished`;
+collect  once every job has finished: merges each population's member shards into its run folder,
+         then writes DIR/sweep_summary.json and prints the table`;
 
 export function sweepCommand(argv: string[]): number {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -26,5 +27,5 @@ export function sweepCommand(argv: string[]): number {
   if (pending.length) {
     throw new Error(`sweep ${dir}: ${pending.length} of ${states.length} jobs not done (${pending.map((s) => `${s.job.name}: ${s.state}`).join('; ')}); 'plab sweep status ${dir}' follows them`);
   }
-  return writeSweepSummary(dir, manifest.jobs.map((job) => readJobOutcome(job)));
+  return writeSweepSummary(dir, runOutcomes(manifest.jobs));
 }

@@ -7,7 +7,10 @@ export const launcher = group({
   name: 'launcher',
   help: "where a sweep's jobs run: local processes or a SLURM job array",
   discriminator: 'name',
-  common: {},
+  common: {
+    shards: int({ min: 1, help: 'member shards: training.members split into this many jobs of consecutive members, merged by plab sweep collect' }),
+    shard: nullable(int({ min: 0, help: 'which shard this job runs (set by the launcher for each shard job); null = all members' })),
+  },
   variants: {
     local: {
       jobs: int({ min: 1, help: 'runs at a time, each in its own process (-j N sets it too)' }),
