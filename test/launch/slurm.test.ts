@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { assertSamePopulation, resultFiles, runPlab } from './run-results.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const runPlab = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, PLAB_DEBUG: '' } });
 
 /** Starts the local cluster (a no-op when it runs); the reason it cannot, or null. */
 function clusterUnavailable(): string | null {
@@ -81,15 +80,6 @@ test('a 2x2 sweep as a SLURM job array equals the same sweep run locally', { ski
   }
 });
 
-/** Every result array of a job folder (the checkpoint aside), by path. */
-function resultArrays(jobDir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (const task of readdirSync(jobDir).filter((name) => name.startsWith('task_')).sort()) {
-    for (const name of readdirSync(join(jobDir, task)).filter((file) => /\.np[yz]$/.test(file))) files.set(`${task}/${name}`, readFileSync(join(jobDir, task, name)));
-  }
-  return files;
-}
-
 const scontrol = (...args: string[]) => {
   const result = spawnSync('scontrol', args, { encoding: 'utf8' });
   assert.equal(result.status, 0, `scontrol ${args.join(' ')}: ${result.stderr}`);
@@ -144,12 +134,27 @@ test('array tasks stopped mid-run (scancel then scontrol requeue; the time-limit
     if (index === 0) assert.match(log, /time limit near: plab stopped after its last finished task; requeueing/);
     const after = statSync(join(dir, 'task_000', 'metrics.npz'));
     assert.deepEqual([after.ino, after.mtimeMs], [stopped[index].ino, stopped[index].mtimeMs], `${dir}: the finished task was not written again`);
-    const fromLocal = resultArrays(join(localDir, index === 0 ? 'seed=0' : 'seed=1'));
-    const fromSlurm = resultArrays(dir);
+    const fromLocal = resultFiles(join(localDir, index === 0 ? 'seed=0' : 'seed=1'));
+    const fromSlurm = resultFiles(dir);
     assert.deepEqual([...fromSlurm.keys()], [...fromLocal.keys()]);
     assert.ok(fromLocal.size >= 4 * 2, 'metrics and more per task');
     for (const [path, bytes] of fromLocal) assert.ok(bytes.equals(fromSlurm.get(path)!), `${dir}/${path} is byte-identical to the uninterrupted run's`);
   });
+});
+
+test('a population of 4 members as 2 member shards on SLURM, merged by plab sweep collect, equals the unsharded run', { skip: unavailable ?? false, timeout: 600_000 }, async () => {
+  const base = mkdtempSync(join(tmpdir(), 'plab-slurm-shards-'));
+  const config = ['training.epochs_per_task=1', 'training.members=4', 'scenario.num_tasks=2', 'training.joint_baseline=false', 'logging.log_frequency=100'];
+  const submitted = runPlab(['run', ...config, 'launcher=slurm', 'launcher.shards=2', `run_dir=${join(base, 'sharded')}`]);
+  assert.equal(submitted.status, 0, submitted.stderr);
+  assert.match(submitted.stdout, /submitted 2 jobs as SLURM array \d+/);
+  const whole = runPlab(['run', ...config, `run_dir=${join(base, 'whole')}`, '--quiet']);
+  assert.equal(whole.status, 0, whole.stderr);
+  await waitFor('both shards to finish', () => runPlab(['sweep', 'status', join(base, 'sharded')]).stdout.includes('2 of 2 jobs done'), 400);
+  const collected = runPlab(['sweep', 'collect', join(base, 'sharded')]);
+  assert.equal(collected.status, 0, collected.stderr);
+  assert.match(collected.stdout, /Sweep summary \(1 runs\)/);
+  assertSamePopulation(join(base, 'sharded'), join(base, 'whole'));
 });
 
 test('plab sweep collect refuses a folder without a submitted sweep, naming the fix', () => {
