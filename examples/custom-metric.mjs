@@ -1,35 +1,50 @@
-// A custom metric computed from a model, written outside plab's sources: the fraction of each
-// member's hidden ReLU units that never fire on a batch, read from the hidden activations every
-// model returns beside its logits. It must agree with the library's dead_fraction taken with a
-// threshold that only a never-firing unit passes, and must find every first-layer unit dead in a
-// member whose biases were pushed far below zero.
+// A custom metric logged by plab's own experiment runner, written outside plab's sources: the
+// fraction of each member's hidden ReLU units that never fire on the current task's snapshot
+// samples, appended at every log point as 'silent_fraction/{layer}' beside the built-in series (and
+// so written to metrics.npz by a ResultsWriter). It is added to the run's settings, not to plab:
+// settings.metrics is the registry of built-in metrics, and this one joins the end of the list.
+// Its last point of the last task must equal the same measure taken on the trained model.
 import assert from 'node:assert/strict';
-import { Generator, metrics, nn, noGrad, ops, scope } from 'plasticity-lab';
-
-const MEMBERS = 3;
-const SAMPLES = 256;
+import { Experiment, config, nn, noGrad, prepareExperiment, scope } from 'plasticity-lab';
 
 /** Per member, the fraction of units in `hidden` [R, B, units] with no positive activation. */
 function silentFraction(hidden) {
-  return Array.from(hidden.amax(1).le(0).float().mean([1]).data());
+  return hidden.amax(1).le(0).float().mean([1]);
 }
 
-scope(() =>
-  noGrad(() => {
-    const model = new nn.MLP({ inputShape: [10], hidden: [32, 32], numClasses: 4, members: MEMBERS });
-    nn.initializeMembers(model, nn.memberGenerators([3, 4, 5]));
-    // Member 2's first-layer biases far below zero: none of its units can fire.
-    const [, firstBias] = model.parameters();
-    firstBias.select(0, 2).fill_(-1e3);
-    const inputs = ops.randn([SAMPLES, 10], new Generator(11));
-    for (const [layer, hidden] of model.run(inputs).hidden) {
-      const silent = silentFraction(hidden);
-      const reference = Array.from(metrics.deadFraction(hidden, { threshold: 1 - 0.5 / SAMPLES }).data());
-      console.log(`${layer}: silent fraction per member ${silent.map((value) => value.toFixed(3)).join(', ')}`);
-      silent.forEach((value, member) => assert.ok(Math.abs(value - reference[member]) < 1e-6, `${layer}, member ${member}: ${value} vs dead_fraction ${reference[member]}`));
-    }
-    const firstLayer = silentFraction(model.run(inputs).hidden[0][1]);
-    assert.equal(firstLayer[2], 1, 'member 2 has every unit of its first layer silent');
-    assert.ok(firstLayer[0] < 0.5 && firstLayer[1] < 0.5, 'freshly initialised members have most units alive');
+/** Silent fractions [R] of every hidden layer of `model` on `images` [S, R, ...], by layer. */
+function measure(model, images) {
+  return scope(() => noGrad(() => nn.inMode(model, false, () => model.run(images).hidden.map(([layer, hidden]) => [layer, Float32Array.from(silentFraction(hidden).data())]))));
+}
+
+/** @type {import('plasticity-lab').Metric} */
+const silentFractionMetric = {
+  name: 'silent_fraction',
+  help: "silent_fraction/{layer} (R): share of hidden units that never fire on the current task's snapshot samples",
+  startTask: ({ model, tracked, task, log }) => ({
+    onLogPoint() {
+      for (const [layer, values] of measure(model, tracked[task].snapshot.images)) log.append(`silent_fraction/${layer}`, [model.members], values);
+    },
   }),
-);
+};
+
+const overrides = ['training.members=2', 'training.epochs_per_task=1', 'scenario.num_tasks=2', 'model.hidden=[32, 32]', 'training.expert_baseline=false', 'training.joint_baseline=false', 'logging.measures=[]', 'logging.snapshots=[]'];
+const prepared = prepareExperiment(config.composeConfig(overrides));
+const experiment = new Experiment({ ...prepared.settings, metrics: [...prepared.settings.metrics, silentFractionMetric] }, prepared.source);
+const records = [];
+await experiment.run([{ onTaskEnd: ({ record }) => records.push(record) }]);
+
+assert.equal(records.length, 2);
+for (const record of records) {
+  const series = record.learner.stacked();
+  const points = series.get('step').shape[0];
+  assert.ok(points > 1, 'several log points per task');
+  for (const layer of ['layer1', 'layer2']) assert.deepEqual(series.get(`silent_fraction/${layer}`).shape, [points, 2], `silent_fraction/${layer}: one value per log point and member`);
+}
+const final = measure(experiment.model, prepared.source.snapshotSamples(1).images);
+for (const [layer, values] of final) {
+  const logged = records[1].learner.last(`silent_fraction/${layer}`);
+  assert.deepEqual(Array.from(logged), Array.from(values), `${layer}: the last logged point is the trained model's silent fraction`);
+  console.log(`${layer}: silent fraction per member ${Array.from(values, (value) => value.toFixed(3)).join(', ')}`);
+}
+prepared.release();

@@ -27,6 +27,8 @@ import { evaluate, type EvalSet } from './evaluate.js';
 import { buildOptimizer, modelConfigOf, prepareExperiment } from './from-config.js';
 import { Learner } from './learner.js';
 import { LogBuffer } from './log-buffer.js';
+import { trainLoop, type LoopObserver, type RunObserver } from './loop.js';
+import { TrainingWindow } from './metrics/training-window.js';
 
 /** The output files of a cloning run. */
 export const CLONING_FILES = { config: 'config.yaml', metrics: 'cloning_metrics.npz', summary: 'summary.json' } as const;
@@ -106,53 +108,8 @@ export interface CloningSummary {
   seconds: number;
 }
 
-export interface CloningProgress {
-  stage: number;
-  stages: number;
-  epoch: number;
-  step: number;
-  stepsInStage: number;
-  base: { loss: number; accuracy: number };
-  clone: { loss: number; accuracy: number } | null;
-}
-
-export interface CloningHooks {
-  onProgress?(event: CloningProgress): void;
-  onStageEnd?(stage: StageSummary): void;
-}
-
-/** Running means of the training loss and accuracy between two log points, per member. */
-class TrainingWindow {
-  private loss: Float64Array;
-  private correct: Float64Array;
-  private samples = 0;
-  private steps = 0;
-
-  constructor(private readonly members: number) {
-    this.loss = new Float64Array(members);
-    this.correct = new Float64Array(members);
-  }
-
-  add(result: { loss: Float32Array; correct: Float32Array }, batchSize: number): void {
-    for (let member = 0; member < this.members; member += 1) {
-      this.loss[member] += result.loss[member];
-      this.correct[member] += result.correct[member];
-    }
-    this.samples += batchSize;
-    this.steps += 1;
-  }
-
-  /** The means since the last take (NaN with no step in between), and a reset. */
-  take(): { loss: Float32Array; accuracy: Float32Array } {
-    const loss = Float32Array.from(this.loss, (value) => (this.steps ? value / this.steps : NaN));
-    const accuracy = Float32Array.from(this.correct, (value) => (this.samples ? value / this.samples : NaN));
-    this.loss = new Float64Array(this.members);
-    this.correct = new Float64Array(this.members);
-    this.samples = 0;
-    this.steps = 0;
-    return { loss, accuracy };
-  }
-}
+/** The observers of a cloning run: the loop's events (phase 'stage'; results [base, clone]), each stage's end and the run's. */
+export type CloningObserver = RunObserver<StageSummary, CloningSummary>;
 
 interface Population {
   name: 'base' | 'clone';
@@ -229,23 +186,11 @@ function summarizeClone(measured: Measured, members: number): CloneMeasuresSumma
   };
 }
 
-function meanOver(values: ArrayLike<number>, active: boolean[]): number {
-  let sum = 0;
-  let count = 0;
-  for (let member = 0; member < values.length; member += 1) {
-    if (active[member]) {
-      sum += values[member];
-      count += 1;
-    }
-  }
-  return count ? sum / count : NaN;
-}
-
 /**
  * Runs the cloning mode of `config` (training=cloning) and writes its results into `runDir`.
  * Returns the summary that summary.json holds.
  */
-export function runCloning(config: ExperimentConfig, runDir: string, hooks: CloningHooks = {}): CloningSummary {
+export async function runCloning(config: ExperimentConfig, runDir: string, observers: readonly CloningObserver[] = []): Promise<CloningSummary> {
   const training = cloningTraining(config);
   const summaryPath = join(runDir, CLONING_FILES.summary);
   if (existsSync(summaryPath)) {
@@ -309,11 +254,10 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
       }
       const populations = clone ? [base, clone] : [base];
       const epochs = stage === 0 ? training.initial_epochs : training.epochs_per_expansion;
-      const stepsInStage = epochs * epochBatches.batchesPerEpoch;
       const prefix = `stage${stage}/`;
-      let step = 0;
       let lastMeasures: Map<string, Measured> = new Map();
-      const logPoint = () => {
+      let atExpansion: Measured | null = null;
+      const logPoint = (step: number) => {
         log.append(`${prefix}step`, [], Int32Array.of(step));
         log.append(`${prefix}epoch`, [], Float32Array.of(step / epochBatches.batchesPerEpoch));
         lastMeasures = new Map();
@@ -332,35 +276,25 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
           if (isClone) {
             log.append(`${name}similarity`, [members, H], measured.similarity!);
             log.append(`${name}explained_variance`, [members, H], measured.explainedVariance!);
+            // The clone as made, before its first step.
+            if (step === 0) atExpansion = measured;
           }
           lastMeasures.set(population.name, measured);
         }
       };
-      logPoint();
-      const atExpansion = clone ? lastMeasures.get('clone')! : null;
-      for (let epoch = 0; epoch < epochs; epoch += 1) {
-        for (const batch of epochBatches.epoch()) {
-          scope(() => {
-            const batchSize = batch.inputs.shape[0];
-            const results = populations.map((population) => {
-              const result = population.learner.trainStep(batch);
-              population.window.add(result, batchSize);
-              return result;
-            });
-            step += 1;
-            if (step % config.logging.log_frequency === 0) logPoint();
-            const progress = (index: number) => ({
-              loss: meanOver(results[index].loss, populations[index].learner.active),
-              accuracy: meanOver(
-                Array.from(results[index].correct, (c) => c / batchSize),
-                populations[index].learner.active,
-              ),
-            });
-            hooks.onProgress?.({ stage, stages: training.num_expansions + 1, epoch, step, stepsInStage, base: progress(0), clone: clone ? progress(1) : null });
-          });
-        }
-      }
-      if (step % config.logging.log_frequency !== 0) logPoint();
+      const windows: LoopObserver = {
+        onStep: ({ results, batch }) => populations.forEach((population, index) => population.window.add(results[index], batch.inputs.shape[0])),
+        onLogPoint: ({ step }) => logPoint(step),
+      };
+      const step = await trainLoop({
+        phase: { kind: 'stage', index: stage, count: training.num_expansions + 1, label: `stage ${stage}/${training.num_expansions}` },
+        populations: populations.map((population) => population.learner),
+        batches: epochBatches,
+        epochs,
+        logFrequency: config.logging.log_frequency,
+        logAtStart: true,
+        observers: [windows, ...observers],
+      });
       // Every stage so far, rewritten at each stage's end, so that an interrupted run keeps them.
       writeFileAtomic(join(runDir, CLONING_FILES.metrics), encodeNpz(log.stacked()));
       const summary: StageSummary = {
@@ -374,7 +308,7 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
         stopped_members: { base: [...base.learner.stopReasons], clone: clone ? [...clone.learner.stopReasons] : null },
       };
       stages.push(summary);
-      hooks.onStageEnd?.(summary);
+      for (const observer of observers) observer.onTaskEnd?.(summary);
     }
     const result: CloningSummary = {
       model: modelConfig.name,
@@ -390,6 +324,7 @@ export function runCloning(config: ExperimentConfig, runDir: string, hooks: Clon
       seconds: (performance.now() - started) / 1000,
     };
     writeJsonAtomic(summaryPath, result);
+    for (const observer of observers) observer.onRunEnd?.(result);
     return result;
   } finally {
     batches?.dispose();

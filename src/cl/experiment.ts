@@ -1,15 +1,18 @@
 // One continual-learning experiment: the learner population trained task after task, with the
 // expert (fresh each task, same batches) and joint (all tasks at once) baselines, dense logs
 // flushed at each task boundary, and a checkpoint after each task so that a killed run resumes.
+import type { Checkpoint } from '../io/checkpoint.js';
 import type { Model } from '../nn/models/model.js';
-import { Generator, getRngState, keep, manualSeed, scope, setRngState, settle, type Tensor } from '../tensor/index.js';
+import { Generator, getRngState, keep, manualSeed, scope, setRngState, type Tensor } from '../tensor/index.js';
 import { EpochBatches } from './batches.js';
 import { evaluate } from './evaluate.js';
+import { expertSeries } from './expert.js';
 import { Learner } from './learner.js';
 import { LogBuffer } from './log-buffer.js';
-import { recordLogPoint, type TrackedTask } from './log-point.js';
-import { parameterCopies, pooledSamples, recordPlasticity, recordProbes, type ProbeSummary } from './log-metrics.js';
-import { RunInterrupted } from './interrupt.js';
+import { trainLoop, type LoopObserver, type RunObserver } from './loop.js';
+import type { RunEndEvent } from './runner.js';
+import { taskLabel } from './task-label.js';
+import type { TaskAnalysis, TrackedTask } from './metric.js';
 import type { ExperimentSettings } from './settings.js';
 import type { TaskSource } from './task-source.js';
 
@@ -26,58 +29,39 @@ export interface TaskRecord {
   steps: number;
   samplesPerSecond: number;
   /** Task-end analyses for summary.json: sparsity per hidden layer [R] and the linear probes. */
-  analysis: { populationSparsity: Record<string, number[]>; probe: ProbeSummary | null };
+  analysis: TaskAnalysis;
 }
 
-/** Called as training progresses, for progress bars. */
-export interface ProgressEvent {
-  phase: 'learner' | 'joint';
-  task: number;
-  numTasks: number;
-  epoch: number;
+/** A finished task, for the observers that persist it (results and checkpoint) before the next task starts. */
+export interface TaskEndEvent {
+  record: TaskRecord;
+  /** The task as a person reads it: 'task 1 [1, 2]'. */
+  label: string;
+  /** Builds the checkpoint to resume from after this task; called inside the writer's scope. */
+  checkpoint: () => Checkpoint;
+}
+
+/** The observers of an experiment: the loop's events, each task's end, and (from runExperiment) the run's end. */
+export type ExperimentObserver = RunObserver<TaskEndEvent, RunEndEvent>;
+
+/** The small state a checkpoint keeps beside the tensors (Checkpoint.extra). */
+interface RunState {
   step: number;
-  stepsInTask: number;
-  loss: number;
-  accuracy: number;
-}
-
-export interface ExperimentHooks {
-  onProgress?(event: ProgressEvent): void;
-  /** Persist a finished task (results and checkpoint). Called before the next task starts. */
-  onTaskEnd(record: TaskRecord, checkpoint: () => Checkpoint): void;
-  /** The signal that asked the run to stop, or null; polled at each turn of the event loop (src/cl/interrupt.ts). */
-  stopRequested?(): string | null;
-}
-
-/** Everything a resumed run needs to continue as if it had never stopped. */
-export interface Checkpoint {
-  nextTask: number;
-  step: number;
-  model: Map<string, Tensor>;
-  optimizer: Map<string, Tensor>;
-  methods: Map<string, Tensor>;
-  dataGenerators: Tensor[];
-  rngState: Tensor;
   active: boolean[];
   stopReasons: (string | null)[];
   accuracyAtInit: number[][];
+  members: number;
+}
+
+/** The checkpoint's tensors under `prefix/`, by their name below it. */
+function section(tensors: Map<string, Tensor>, prefix: string): Map<string, Tensor> {
+  const map = new Map<string, Tensor>();
+  for (const [key, value] of tensors) if (key.startsWith(`${prefix}/`)) map.set(key.slice(prefix.length + 1), value);
+  return map;
 }
 
 /** Baseline populations draw their seeds this far from the learner's: the expert of task t uses seed + stride·(t + 1). */
 export const EXPERT_SEED_STRIDE = 100_003;
-/** Steps between turns of the event loop (see settle()). */
-const SETTLE_EVERY = 200;
-
-function meanOf(values: ArrayLike<number>, active?: boolean[]): number {
-  let sum = 0;
-  let count = 0;
-  for (let i = 0; i < values.length; i += 1) {
-    if (active && !active[i]) continue;
-    sum += values[i];
-    count += 1;
-  }
-  return count ? sum / count : Number.NaN;
-}
 
 export class Experiment {
   readonly model: Model;
@@ -100,44 +84,42 @@ export class Experiment {
     this.dataGenerators = settings.seeds.map((seed) => new Generator(seed + 1));
   }
 
+  /** Continues from a checkpoint that checkpoint() made (read back by ResultsWriter.readCheckpoint). */
   resume(checkpoint: Checkpoint): void {
-    this.model.loadStateDict(checkpoint.model);
-    this.learner.optimizer.loadStateDict(checkpoint.optimizer);
-    for (const method of this.learner.methods) method.loadStateDict?.(checkpoint.methods);
-    checkpoint.dataGenerators.forEach((state, member) => this.dataGenerators[member].setState(state));
-    setRngState(checkpoint.rngState);
-    checkpoint.active.forEach((active, member) => (this.learner.active[member] = active));
-    checkpoint.stopReasons.forEach((reason, member) => (this.learner.stopReasons[member] = reason));
+    const state = checkpoint.extra as RunState;
+    this.model.loadStateDict(section(checkpoint.tensors, 'model'));
+    this.learner.optimizer.loadStateDict(section(checkpoint.tensors, 'optimizer'));
+    const methods = section(checkpoint.tensors, 'methods');
+    for (const method of this.learner.methods) method.loadStateDict?.(methods);
+    this.dataGenerators.forEach((generator, member) => generator.setState(checkpoint.rngStates.get(`data/${member}`)!));
+    setRngState(checkpoint.rngStates.get('default')!);
+    state.active.forEach((active, member) => (this.learner.active[member] = active));
+    state.stopReasons.forEach((reason, member) => (this.learner.stopReasons[member] = reason));
     this.learner.optimizer.setActiveMembers(this.learner.active);
-    this.learner.step = checkpoint.step;
-    this.accuracyAtInit = checkpoint.accuracyAtInit;
+    this.learner.step = state.step;
+    this.accuracyAtInit = state.accuracyAtInit;
     this.startTask = checkpoint.nextTask;
   }
 
+  /** Everything a resumed run needs to continue as if it had never stopped, before task `nextTask`. */
   private checkpoint(nextTask: number): Checkpoint {
-    const methods = new Map<string, Tensor>();
-    for (const method of this.learner.methods) for (const [key, value] of method.stateDict?.() ?? []) methods.set(`${method.name}.${key}`, value);
-    return {
-      nextTask,
+    const tensors = new Map<string, Tensor>();
+    for (const [key, value] of this.model.stateDict()) tensors.set(`model/${key}`, value);
+    for (const [key, value] of this.learner.optimizer.stateDict()) tensors.set(`optimizer/${key}`, value);
+    for (const method of this.learner.methods) for (const [key, value] of method.stateDict?.() ?? []) tensors.set(`methods/${method.name}.${key}`, value);
+    const rngStates = new Map<string, Tensor>(this.dataGenerators.map((generator, member) => [`data/${member}`, generator.getState() as Tensor]));
+    rngStates.set('default', getRngState());
+    const state: RunState = {
       step: this.learner.step,
-      model: this.model.stateDict(),
-      optimizer: this.learner.optimizer.stateDict(),
-      methods,
-      dataGenerators: this.dataGenerators.map((generator) => generator.getState() as Tensor),
-      rngState: getRngState(),
       active: [...this.learner.active],
       stopReasons: [...this.learner.stopReasons],
       accuracyAtInit: this.accuracyAtInit,
+      members: this.dataGenerators.length,
     };
+    return { nextTask, tensors, rngStates, extra: state };
   }
 
-  /** Abandons the work in progress (nothing of it is written) when a stop was requested; `finished` tasks are on disk. */
-  private stopIfRequested(hooks: Pick<ExperimentHooks, 'stopRequested'> | undefined, finished: number): void {
-    const signal = hooks?.stopRequested?.();
-    if (signal) throw new RunInterrupted(signal, finished);
-  }
-
-  async run(hooks: ExperimentHooks): Promise<void> {
+  async run(observers: readonly ExperimentObserver[] = []): Promise<void> {
     const { source, settings } = this;
     const tracked: TrackedTask[] = Array.from({ length: source.numTasks }, (_, task) =>
       keep({ test: source.test(task), snapshot: source.snapshotSamples(task), headMask: source.headMask(task) }),
@@ -149,10 +131,9 @@ export class Experiment {
         this.accuracyAtInit = Array.from({ length: settings.members }, (_, member) => atInit.map((evaluation) => evaluation.accuracy[member]));
       }
       for (let task = this.startTask; task < source.numTasks; task += 1) {
-        await settle();
-        this.stopIfRequested(hooks, task);
-        const record = await this.runTask(task, tracked, hooks);
-        hooks.onTaskEnd(record, () => this.checkpoint(task + 1));
+        const record = await this.runTask(task, tracked, observers);
+        const label = taskLabel(task, source.taskClasses[task]);
+        for (const observer of observers) observer.onTaskEnd?.({ record, label, checkpoint: () => this.checkpoint(task + 1) });
       }
     } finally {
       for (const task of tracked) {
@@ -176,7 +157,7 @@ export class Experiment {
     return learner;
   }
 
-  private async runTask(task: number, tracked: TrackedTask[], hooks?: ExperimentHooks): Promise<TaskRecord> {
+  private async runTask(task: number, tracked: TrackedTask[], observers: readonly LoopObserver[]): Promise<TaskRecord> {
     const { settings, source, learner } = this;
     const started = performance.now();
     const batches = new EpochBatches(source.train(task), settings.batchSize, this.dataGenerators);
@@ -187,93 +168,23 @@ export class Experiment {
     learner.headMask = current.headMask;
     if (expert) expert.headMask = current.headMask;
     learner.beginTask(task);
-    const logOptions = { numClasses: source.numClasses, evalChunk: settings.evalChunk, snapshotWeights: settings.snapshotWeights, snapshotRepresentations: settings.snapshotRepresentations };
     const members = settings.members;
-    let stepInTask = 0;
-    let window = { loss: new Float64Array(members), correct: new Float64Array(members), expertLoss: new Float64Array(members), expertCorrect: new Float64Array(members), samples: 0, steps: 0 };
-    const resetWindow = () => (window = { loss: new Float64Array(members), correct: new Float64Array(members), expertLoss: new Float64Array(members), expertCorrect: new Float64Array(members), samples: 0, steps: 0 });
-    const pooled = keep(pooledSamples(tracked.map((trackedTask) => trackedTask.snapshot)));
-    // Relative updates are measured from the task's start, so a resumed task measures the same.
-    const previousParameters = parameterCopies(this.model);
-    const logPoint = () => {
-      recordLogPoint(this.model, tracked, learner.step, learnerLog, logOptions);
-      if (settings.plasticity) recordPlasticity(this.model, pooled, learnerLog, previousParameters);
-      if (expert && expertLog) {
-        const evaluation = evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask });
-        expertLog.append('step', [], Int32Array.of(learner.step));
-        expertLog.append('train_loss', [members], Float32Array.from(window.expertLoss, (v) => v / Math.max(1, window.steps)));
-        expertLog.append('train_acc', [members], Float32Array.from(window.expertCorrect, (v) => v / Math.max(1, window.samples)));
-        expertLog.append('test_loss', [members], Float32Array.from(evaluation.loss));
-        expertLog.append('test_acc', [members], Float32Array.from(evaluation.accuracy));
-      }
-      learnerLog.append('train_loss', [members], Float32Array.from(window.loss, (v) => v / Math.max(1, window.steps)));
-      learnerLog.append('train_acc', [members], Float32Array.from(window.correct, (v) => v / Math.max(1, window.samples)));
-      resetWindow();
-    };
+    const options = { numClasses: source.numClasses, evalChunk: settings.evalChunk };
+    const metrics = settings.metrics.filter((metric) => metric.enabled?.(settings) ?? true).map((metric) => metric.startTask({ model: this.model, tracked, task, log: learnerLog, ...options }));
     const rule = settings.stopping;
-    const maxEpochs = rule.kind === 'epochs' ? rule.epochs : rule.maxEpochs;
-    const stepsInTask = maxEpochs * batches.batchesPerEpoch;
-    let epoch = 0;
-    let lastTurn = performance.now();
-    for (; epoch < maxEpochs; epoch += 1) {
-      let epochCorrect = new Float64Array(members);
-      let epochSamples = 0;
-      for (const batch of batches.epoch()) {
-        scope(() => {
-          const result = learner.trainStep(batch);
-          const batchSize = batch.inputs.shape[0];
-          for (let member = 0; member < members; member += 1) {
-            window.loss[member] += result.loss[member];
-            window.correct[member] += result.correct[member];
-            epochCorrect[member] += result.correct[member];
-          }
-          if (expert) {
-            const expertResult = expert.trainStep(batch);
-            for (let member = 0; member < members; member += 1) {
-              window.expertLoss[member] += expertResult.loss[member];
-              window.expertCorrect[member] += expertResult.correct[member];
-            }
-          }
-          window.samples += batchSize;
-          window.steps += 1;
-          epochSamples += batchSize;
-          stepInTask += 1;
-          if (stepInTask % settings.logFrequency === 0) logPoint();
-          hooks?.onProgress?.({
-            phase: 'learner',
-            task,
-            numTasks: source.numTasks,
-            epoch,
-            step: stepInTask,
-            stepsInTask,
-            loss: meanOf(result.loss, learner.active),
-            accuracy: meanOf(Array.from(result.correct, (c) => c / batchSize), learner.active),
-          });
-        });
-        // The event loop also turns each second, so that a stop request is heard within about one.
-        if (stepInTask % SETTLE_EVERY === 0 || performance.now() - lastTurn > 1000) {
-          await settle();
-          lastTurn = performance.now();
-          this.stopIfRequested(hooks, task);
-        }
-      }
-      if (rule.kind === 'accuracy') {
-        const trainAccuracy = meanOf(Array.from(epochCorrect, (c) => c / epochSamples), learner.active);
-        if (trainAccuracy >= rule.threshold) break;
-      }
-      epochCorrect = new Float64Array(members);
-      epochSamples = 0;
-    }
-    if (stepInTask % settings.logFrequency !== 0) logPoint();
+    const steps = await trainLoop({
+      phase: { kind: 'task', index: task, count: source.numTasks, label: taskLabel(task, source.taskClasses[task]) },
+      populations: expert ? [learner, expert] : [learner],
+      batches,
+      epochs: rule.kind === 'epochs' ? rule.epochs : rule.maxEpochs,
+      logFrequency: settings.logFrequency,
+      targetAccuracy: rule.kind === 'accuracy' ? rule.threshold : undefined,
+      observers: [...metrics, ...(expert && expertLog ? [expertSeries(expert, current, expertLog, options)] : []), ...observers],
+    });
     learner.endTask({ task, batches: () => batches.epoch() });
-    const probe = settings.probes ? recordProbes(this.model, tracked.map((trackedTask) => trackedTask.test), task, source.numClasses, learnerLog) : null;
-    const populationSparsity: Record<string, number[]> = {};
-    for (const name of learnerLog.names()) {
-      if (name.startsWith('population_sparsity/')) populationSparsity[name.slice('population_sparsity/'.length)] = Array.from(learnerLog.last(name) as Float32Array);
-    }
-    pooled.images.dispose();
-    pooled.labels.dispose();
-    for (const copy of previousParameters.values()) copy.dispose();
+    const analysis: TaskAnalysis = { populationSparsity: {}, probe: null };
+    for (const metric of metrics) Object.assign(analysis, metric.onTaskEnd?.());
+    for (const metric of metrics) metric.dispose?.();
     const accuracyAfter = tracked.map((trackedTask) => evaluate(this.model, trackedTask.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: trackedTask.headMask }));
     const expertAccuracy = expert ? Array.from(evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask }).accuracy) : null;
     batches.dispose();
@@ -286,42 +197,20 @@ export class Experiment {
       accuracyAfter: Array.from({ length: members }, (_, member) => accuracyAfter.map((evaluation) => evaluation.accuracy[member])),
       expertAccuracy,
       seconds,
-      steps: stepInTask,
-      samplesPerSecond: (stepInTask * settings.batchSize * members) / seconds,
-      analysis: { populationSparsity, probe },
+      steps,
+      samplesPerSecond: (steps * settings.batchSize * members) / seconds,
+      analysis,
     };
   }
 
   /** The joint upper bound: a fresh population trained on every task's data at once. Accuracy [R][T]. */
-  async runJoint(hooks?: Pick<ExperimentHooks, 'onProgress' | 'stopRequested'>): Promise<number[][]> {
+  async runJoint(observers: readonly LoopObserver[] = []): Promise<number[][]> {
     const { settings, source } = this;
     const joint = this.freshPopulation(-1);
     const generators = settings.seeds.map((seed) => new Generator(seed + 2));
     const batches = new EpochBatches(source.train('joint'), settings.batchSize, generators);
     const epochs = settings.stopping.kind === 'epochs' ? settings.stopping.epochs : settings.stopping.maxEpochs;
-    let step = 0;
-    for (let epoch = 0; epoch < epochs; epoch += 1) {
-      for (const batch of batches.epoch()) {
-        scope(() => {
-          const result = joint.trainStep(batch);
-          step += 1;
-          hooks?.onProgress?.({
-            phase: 'joint',
-            task: 0,
-            numTasks: 1,
-            epoch,
-            step,
-            stepsInTask: epochs * batches.batchesPerEpoch,
-            loss: meanOf(result.loss, joint.active),
-            accuracy: meanOf(Array.from(result.correct, (c) => c / batch.inputs.shape[0]), joint.active),
-          });
-        });
-        if (step % SETTLE_EVERY === 0) {
-          await settle();
-          this.stopIfRequested(hooks, source.numTasks);
-        }
-      }
-    }
+    await trainLoop({ phase: { kind: 'joint', index: 0, count: 1, label: 'joint baseline' }, populations: [joint], batches, epochs, logFrequency: null, observers });
     batches.dispose();
     const accuracy = Array.from({ length: source.numTasks }, (_, task) =>
       scope(() => {

@@ -17,6 +17,7 @@ import type { Model } from '../nn/models/model.js';
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../optim/index.js';
 import { checkDevice, Generator, scope, type Tensor } from '../tensor/index.js';
 import { memberShard } from './member-shard.js';
+import { metricRegistry } from './metrics/registry.js';
 import { buildMethods } from './methods/index.js';
 import { ScenarioSource } from './scenario-source.js';
 import type { ExperimentSettings, StoppingRule } from './settings.js';
@@ -125,6 +126,7 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     snapshotRepresentations: logging.snapshots.includes('representations'),
     plasticity: logging.measures.includes('plasticity'),
     probes: logging.measures.includes('probes'),
+    metrics: metricRegistry,
     expert: training.expert_baseline,
     joint: training.joint_baseline,
     nanPolicy: training.nan_policy,

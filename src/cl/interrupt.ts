@@ -1,9 +1,12 @@
 // Stopping a run cleanly when the scheduler asks: SLURM sends SIGTERM before it kills a job that is
 // cancelled, pre-empted, requeued or at its time limit (KillWait seconds later it sends SIGKILL).
-// The run abandons the task in progress at its next turn of the event loop, so what is on disk is
+// The run abandons the task in progress at the first step after its next turn of the event loop
+// (src/cl/loop.ts turns it at least every second), so what is on disk is
 // exactly the state after the last finished task: its files and its checkpoint, both written
 // atomically (src/io/checkpoint.ts). A resumed run repeats the abandoned task from that checkpoint
 // and writes the same bytes as a run that was never stopped; no finished task is written twice.
+import type { RunObserver } from './loop.js';
+
 /**
  * The exit status of an interrupted run: 75 (EX_TEMPFAIL of sysexits.h, "try again later").
  * A cluster that lists it in slurm.conf's RequeueExit requeues such a job by itself; the sweep's
@@ -50,4 +53,16 @@ export function stopOnSignals(signals: readonly NodeJS.Signals[] = ['SIGTERM']):
       for (const signal of signals) process.off(signal, onSignal);
     },
   };
+}
+
+/**
+ * An observer that ends the run (throws RunInterrupted out of the training loop) at the first step
+ * after a stop was requested; `finished` tasks were done when it started, and it counts the rest.
+ */
+export function stopObserver(stop: StopRequest, finished: number): RunObserver<unknown, unknown> {
+  let tasks = finished;
+  const check = () => {
+    if (stop.requested) throw new RunInterrupted(stop.requested, tasks);
+  };
+  return { onStep: check, onTaskEnd: () => (tasks += 1) };
 }

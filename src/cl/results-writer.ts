@@ -1,12 +1,12 @@
 // Turns the experiment's records into the results layout of docs/architecture.md (src/io/results.ts) and its
 // checkpoints into src/io/checkpoint.ts's, whose write order makes a killed run resumable.
 import { readFileSync } from 'node:fs';
-import { loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { encodeNpy, type NdArray } from '../io/npy.js';
 import { encodeNpz } from '../io/npz.js';
 import { readTaskMetadata, runPaths, writeTask, type RunPaths } from '../io/results.js';
-import { native, scope, type Tensor } from '../tensor/index.js';
-import type { Checkpoint, TaskRecord } from './experiment.js';
+import { native, scope } from '../tensor/index.js';
+import type { TaskRecord } from './experiment.js';
 
 export interface TaskMetadata {
   task: number;
@@ -29,14 +29,6 @@ export interface TaskMetadata {
 
 /** Series stored in files of their own rather than in metrics.npz. */
 const OWN_FILES = new Set(['representations', 'labels']);
-
-interface CheckpointExtra {
-  step: number;
-  active: boolean[];
-  stopReasons: (string | null)[];
-  accuracyAtInit: number[][];
-  members: number;
-}
 
 export class ResultsWriter {
   readonly paths: RunPaths;
@@ -83,47 +75,11 @@ export class ResultsWriter {
    * tensors it holds (views, generator states) are released once written; the live state is not.
    */
   writeCheckpoint(make: () => Checkpoint): void {
-    scope(() => this.save(make()));
-  }
-
-  private save(checkpoint: Checkpoint): void {
-    const tensors = new Map<string, Tensor>();
-    for (const [prefix, map] of [['model', checkpoint.model], ['optimizer', checkpoint.optimizer], ['methods', checkpoint.methods]] as const) {
-      for (const [key, value] of map) tensors.set(`${prefix}/${key}`, value);
-    }
-    const rngStates = new Map<string, Tensor>(checkpoint.dataGenerators.map((state, member) => [`data/${member}`, state]));
-    rngStates.set('default', checkpoint.rngState);
-    const extra: CheckpointExtra = {
-      step: checkpoint.step,
-      active: checkpoint.active,
-      stopReasons: checkpoint.stopReasons,
-      accuracyAtInit: checkpoint.accuracyAtInit,
-      members: checkpoint.dataGenerators.length,
-    };
-    saveCheckpoint(this.paths.checkpoint, { nextTask: checkpoint.nextTask, tensors, rngStates, extra });
+    scope(() => saveCheckpoint(this.paths.checkpoint, make()));
   }
 
   readCheckpoint(): Checkpoint | null {
-    const loaded = loadCheckpoint(this.paths.checkpoint);
-    if (!loaded) return null;
-    const extra = loaded.extra as CheckpointExtra;
-    const section = (prefix: string): Map<string, Tensor> => {
-      const map = new Map<string, Tensor>();
-      for (const [key, value] of loaded.tensors) if (key.startsWith(`${prefix}/`)) map.set(key.slice(prefix.length + 1), value);
-      return map;
-    };
-    return {
-      nextTask: loaded.nextTask,
-      step: extra.step,
-      model: section('model'),
-      optimizer: section('optimizer'),
-      methods: section('methods'),
-      dataGenerators: Array.from({ length: extra.members }, (_, member) => loaded.rngStates.get(`data/${member}`)!),
-      rngState: loaded.rngStates.get('default')!,
-      active: extra.active,
-      stopReasons: extra.stopReasons,
-      accuracyAtInit: extra.accuracyAtInit,
-    };
+    return loadCheckpoint(this.paths.checkpoint);
   }
 }
 

@@ -5,6 +5,7 @@ import type { Generator } from '../tensor/index.js';
 import type { Optimizer } from '../optim/index.js';
 import type { NanPolicy } from './learner.js';
 import type { Method } from './method.js';
+import type { Metric } from './metric.js';
 
 export type StoppingRule = { kind: 'epochs'; epochs: number } | { kind: 'accuracy'; threshold: number; maxEpochs: number };
 
@@ -26,6 +27,8 @@ export interface ExperimentSettings {
   plasticity: boolean;
   /** Linear probes at each task end. */
   probes: boolean;
+  /** What is logged, in order (metricRegistry, plus a script's own); each asks `enabled` whether the flags above want it. */
+  metrics: readonly Metric[];
   /** Train a fresh expert population on each task. */
   expert: boolean;
   /** Train the joint (all tasks at once) upper bound. */

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { composeConfig, formatHelp } from '../config/index.js';
 import { cloningResultsPath, runCloning, type CloneMeasuresSummary, type CloningSummary } from '../cl/cloning-run.js';
 import { modelConfigOf } from '../cl/from-config.js';
+import { stepMeans } from '../cl/loop.js';
 import type { MemberStat } from '../metrics/stats.js';
 import { runSymmetryCheck, type Discrepancy, type SymmetryReport } from '../nn/cloning/index.js';
 import { ProgressBar } from './progress.js';
@@ -66,7 +67,7 @@ export function formatCloningSummary(summary: CloningSummary): string {
   return lines.join('\n');
 }
 
-function runCloningCommand(argv: string[]): number {
+async function runCloningCommand(argv: string[]): Promise<number> {
   const quiet = argv.includes('--quiet') || argv.includes('-q');
   const overrides = argv.filter((arg) => arg !== '--quiet' && arg !== '-q');
   const option = overrides.find((arg) => arg.startsWith('-'));
@@ -75,19 +76,24 @@ function runCloningCommand(argv: string[]): number {
   if (config.training.mode !== 'cloning') throw new Error(`'plab clone' runs training=cloning; remove the override training=${config.training.mode}`);
   const runDir = cloningResultsPath(config);
   const progress = new ProgressBar(process.stderr, quiet);
-  const summary = runCloning(config, runDir, {
-    onProgress: (event) =>
-      progress.update({
-        label: `stage ${event.stage}/${event.stages - 1} epoch ${event.epoch + 1}`,
-        done: event.step,
-        total: event.stepsInStage,
-        detail: `base loss ${event.base.loss.toFixed(4)} acc ${event.base.accuracy.toFixed(3)}${event.clone ? ` | clone loss ${event.clone.loss.toFixed(4)} acc ${event.clone.accuracy.toFixed(3)}` : ''}`,
-      }),
-    onStageEnd: (stage) => {
-      const clone = stage.clone ? `; clone (${stage.width}x) ${stage.clone.final.test_accuracy.mean.toFixed(3)}, similarity ${stage.clone.final.similarity.map((s) => s.mean.toFixed(4)).join(' ')}` : '';
-      progress.done(`stage ${stage.stage} done in ${stage.seconds.toFixed(1)} s: base test accuracy ${stage.base.test_accuracy.mean.toFixed(3)}${clone}`);
+  const summary = await runCloning(config, runDir, [
+    {
+      onStep(event) {
+        const base = stepMeans(event, 0);
+        const clone = event.results.length > 1 ? stepMeans(event, 1) : null;
+        progress.update({
+          label: `${event.phase.label} epoch ${event.epoch + 1}`,
+          done: event.step,
+          total: event.steps,
+          detail: `base loss ${base.loss.toFixed(4)} acc ${base.accuracy.toFixed(3)}${clone ? ` | clone loss ${clone.loss.toFixed(4)} acc ${clone.accuracy.toFixed(3)}` : ''}`,
+        });
+      },
+      onTaskEnd(stage) {
+        const clone = stage.clone ? `; clone (${stage.width}x) ${stage.clone.final.test_accuracy.mean.toFixed(3)}, similarity ${stage.clone.final.similarity.map((s) => s.mean.toFixed(4)).join(' ')}` : '';
+        progress.done(`stage ${stage.stage} done in ${stage.seconds.toFixed(1)} s: base test accuracy ${stage.base.test_accuracy.mean.toFixed(3)}${clone}`);
+      },
     },
-  });
+  ]);
   if (!quiet) {
     console.log(formatCloningSummary(summary));
     console.log(`\nwall time ${summary.seconds.toFixed(1)} s\nresults: ${resolve(runDir)}`);
@@ -180,7 +186,8 @@ export function formatSymmetryReport(report: SymmetryReport): string {
   ].join('\n');
 }
 
-export function cloneCommand(argv: string[]): number {
+/** The symmetry checks answer at once; a cloning run trains, asynchronously. */
+export function cloneCommand(argv: string[]): number | Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(`${cloneHelp}\n\n${formatHelp({ group: 'training' })}`);
     return 0;

@@ -3,23 +3,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { composeConfig, configToYaml, expandSweep, formatHelp, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
-import { Experiment } from '../cl/experiment.js';
-import { prepareExperiment } from '../cl/from-config.js';
+import type { ExperimentObserver } from '../cl/experiment.js';
+import { INTERRUPTED_EXIT, RunInterrupted } from '../cl/interrupt.js';
+import { stepMeans } from '../cl/loop.js';
 import { memberShard } from '../cl/member-shard.js';
-import { ResultsWriter } from '../cl/results-writer.js';
-import { startRun, writeSummary } from '../io/results.js';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { runExperiment } from '../cl/runner.js';
+import { formatSummary } from '../cl/summary.js';
 import { newRunFolder, pointLatest, resolveRunFolder } from '../io/run-folder.js';
-import { acquireRunLock } from '../io/run-lock.js';
-import { removeTemporaryFilesBelow } from '../io/results.js';
-import { recordEnd, recordStart } from '../cl/provenance.js';
-import { formatSummary, summarize } from '../cl/summary.js';
 import { submitSweep } from '../launch/slurm.js';
 import { formatOutcome, readJobOutcome, runOutcomes, writeSweepSummary, type SweepJobEntry } from '../launch/sweep-summary.js';
-import { INTERRUPTED_EXIT, RunInterrupted, stopOnSignals } from '../cl/interrupt.js';
-import { taskLabel } from '../cl/task-label.js';
-import { TensorBoardWriter } from '../report/index.js';
-import { logRunSummary, logTaskArrays } from '../report/tensorboard-run.js';
+import { tensorBoardObserver } from '../report/tensorboard-run.js';
 import { ProgressBar } from './progress.js';
 
 interface RunArguments {
@@ -76,87 +69,41 @@ launcher=slurm they are one SLURM job array instead.
 algorithm folder for its latest run. A folder has one writer at a time (a lock names it). --cfg prints the
 resolved config and exits without running.`;
 
-/** Runs one experiment to the end; returns the run directory. */
-export async function runExperiment(config: ExperimentConfig, runDir: string, options: { resume: boolean; quiet: boolean; overrides?: string[] }): Promise<string> {
-  const lock = acquireRunLock(runDir);
-  // Files of writes that a killed process left half done are never part of the run.
-  removeTemporaryFilesBelow(runDir);
-  const writer = new ResultsWriter(runDir);
-  const checkpoint = options.resume ? writer.readCheckpoint() : null;
-  const started = performance.now();
-  const prepared = prepareExperiment(config);
-  const stop = stopOnSignals();
-  try {
-    if (!options.resume) startRun(runDir, { configYaml: configToYaml(config), plan: prepared.plan });
-    const provenance = recordStart(runDir, { overrides: options.overrides ?? [], resumed: options.resume });
-    const experiment = new Experiment(prepared.settings, prepared.source);
-    if (checkpoint) experiment.resume(checkpoint);
-    const progress = new ProgressBar(process.stderr, options.quiet);
-    const T = prepared.source.numTasks;
-    if (options.resume) {
-      const finished = checkpoint?.nextTask ?? 0;
-      progress.done(`resuming ${runDir}: ${finished} of ${T} tasks finished${finished < T ? `; continuing with task ${finished + 1}` : ''}`);
-    }
-    // The offline counterpart of Weights & Biases logging: `tensorboard --logdir <run>/tensorboard`.
-    const tensorboard = config.logging.tensorboard ? new TensorBoardWriter(join(runDir, 'tensorboard')) : null;
-    let globalStep = experiment.learner.step;
-    await experiment.run({
-      stopRequested: () => stop.requested,
-      onProgress: (event) => {
-        globalStep += 1;
-        if (tensorboard && globalStep % 10 === 0) tensorboard.scalars({ 'train/loss': event.loss, 'train/accuracy': event.accuracy }, globalStep);
-        progress.update({
-          label: `${taskLabel(event.task, prepared.source.taskClasses[event.task])} (of ${event.numTasks}) epoch ${event.epoch + 1}`,
-          done: event.step,
-          total: event.stepsInTask,
-          detail: `loss ${event.loss.toFixed(4)} acc ${event.accuracy.toFixed(3)}`,
-        });
-      },
-      onTaskEnd: (record, makeCheckpoint) => {
-        if (tensorboard) logTaskArrays(tensorboard, record.learner.stacked());
-        writer.writeTask(record, { classes: prepared.source.taskClasses[record.task], seeds: prepared.settings.seeds, stopped_members: [...experiment.learner.stopReasons] });
-        writer.writeCheckpoint(makeCheckpoint);
-        const seen = record.accuracyAfter.map((row) => row.slice(0, record.task + 1).reduce((a, b) => a + b, 0) / (record.task + 1));
-        progress.done(
-          `${taskLabel(record.task, prepared.source.taskClasses[record.task])} (of ${T}) done in ${record.seconds.toFixed(1)} s (${Math.round(record.samplesPerSecond)} samples/s): accuracy on seen tasks ${(seen.reduce((a, b) => a + b, 0) / seen.length).toFixed(3)}`,
-        );
-      },
-    });
-    let joint: number[][] | null = null;
-    if (prepared.settings.joint) {
-      const jointPath = join(runDir, 'joint.json');
-      if (existsSync(jointPath)) joint = (JSON.parse(readFileSync(jointPath, 'utf8')) as { accuracy: number[][] }).accuracy;
-      else {
-        joint = await experiment.runJoint({
-          stopRequested: () => stop.requested,
-          onProgress: (event) =>
-            progress.update({ label: `joint baseline epoch ${event.epoch + 1}`, done: event.step, total: event.stepsInTask, detail: `loss ${event.loss.toFixed(4)} acc ${event.accuracy.toFixed(3)}` }),
-        });
-        writeJsonAtomic(jointPath, { accuracy: joint });
-        progress.done('joint baseline done');
-      }
-    }
-    const summary = summarize(writer, T, experiment.accuracyAtInit, joint);
-    writeSummary(runDir, summary);
-    recordEnd(runDir, provenance);
-    if (tensorboard) {
-      const final = Object.entries(summary.metrics).flatMap(([key, stat]) => (typeof stat?.mean === 'number' ? [[key, stat.mean] as [string, number]] : []));
-      logRunSummary(tensorboard, config, Object.fromEntries(final), experiment.learner.step);
-      tensorboard.close();
-    }
-    const wall = (performance.now() - started) / 1000;
-    if (!options.quiet) {
-      console.log(formatSummary(summary, prepared.source.taskClasses));
-      console.log(`\nwall time ${wall.toFixed(1)} s; learner training ${Math.round(summary.samples_per_second)} samples/s (all members)`);
+/** The progress bar of a run, and a line per finished task. */
+function progressObserver(progress: ProgressBar): ExperimentObserver {
+  return {
+    onStep(event) {
+      const { loss, accuracy } = stepMeans(event);
+      progress.update({
+        label: event.phase.kind === 'task' ? `${event.phase.label} (of ${event.phase.count}) epoch ${event.epoch + 1}` : `${event.phase.label} epoch ${event.epoch + 1}`,
+        done: event.step,
+        total: event.steps,
+        detail: `loss ${loss.toFixed(4)} acc ${accuracy.toFixed(3)}`,
+      });
+    },
+    onTaskEnd({ record, label }) {
+      const T = record.accuracyAfter[0].length;
+      const seen = record.accuracyAfter.map((row) => row.slice(0, record.task + 1).reduce((a, b) => a + b, 0) / (record.task + 1));
+      progress.done(
+        `${label} (of ${T}) done in ${record.seconds.toFixed(1)} s (${Math.round(record.samplesPerSecond)} samples/s): accuracy on seen tasks ${(seen.reduce((a, b) => a + b, 0) / seen.length).toFixed(3)}`,
+      );
+    },
+  };
+}
+
+/** Runs one experiment to the end with a progress bar (and TensorBoard when logging.tensorboard), then prints its summary. */
+async function runAndPrint(config: ExperimentConfig, runDir: string, options: { resume: boolean; quiet: boolean; overrides?: string[] }): Promise<void> {
+  const progress = new ProgressBar(process.stderr, options.quiet);
+  const printer: ExperimentObserver = {
+    onRunEnd({ summary, taskClasses, seconds }) {
+      if (options.quiet) return;
+      console.log(formatSummary(summary, taskClasses));
+      console.log(`\nwall time ${seconds.toFixed(1)} s; learner training ${Math.round(summary.samples_per_second)} samples/s (all members)`);
       console.log(`results: ${resolve(runDir)}`);
-    }
-    return runDir;
-  } finally {
-    stop.dispose();
-    prepared.release();
-    removeTemporaryFilesBelow(runDir);
-    lock.release();
-  }
+    },
+  };
+  const observers = [progressObserver(progress), ...(config.logging.tensorboard ? [tensorBoardObserver(runDir, config)] : []), printer];
+  await runExperiment(config, runDir, { resume: options.resume, overrides: options.overrides, observers, notify: (message) => progress.done(message) });
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -183,7 +130,7 @@ async function runOrSweep(argv: string[]): Promise<number> {
     if (args.overrides.length) throw new Error('--resume continues a run with its saved config; overrides cannot be combined with it');
     const runDir = resolveRunFolder(args.resume, `--resume ${args.resume}`);
     const configPath = join(runDir, 'config.yaml');
-    await runExperiment(parseConfigYaml(readFileSync(configPath, 'utf8'), configPath), runDir, { resume: true, quiet: args.quiet });
+    await runAndPrint(parseConfigYaml(readFileSync(configPath, 'utf8'), configPath), runDir, { resume: true, quiet: args.quiet });
     return 0;
   }
   if (!args.sweep) {
@@ -194,14 +141,14 @@ async function runOrSweep(argv: string[]): Promise<number> {
       // A pinned folder that an interrupted run (or a killed sweep's job) left behind is continued;
       // one killed before its plan was written had not begun, and starts again.
       const resume = existsSync(join(args.runDir, 'plan.json'));
-      await runExperiment(config, args.runDir, { resume, quiet: args.quiet, overrides: args.overrides });
+      await runAndPrint(config, args.runDir, { resume, quiet: args.quiet, overrides: args.overrides });
       return 0;
     }
     const parent = resultsPath(config);
     const runDir = newRunFolder(parent, args.overrides);
     mkdirSync(runDir, { recursive: true });
     pointLatest(parent, runDir);
-    await runExperiment(config, runDir, { resume: false, quiet: args.quiet, overrides: args.overrides });
+    await runAndPrint(config, runDir, { resume: false, quiet: args.quiet, overrides: args.overrides });
     return 0;
   }
   return runSweep(args);

@@ -12,6 +12,8 @@ export interface GroupSpec<D extends string | undefined = string | undefined, C 
   readonly discriminator: D;
   readonly common: C;
   readonly variants: V;
+  /** Lines `plab config show` prints under the group's keys (the method group lists its methods in hook order). */
+  readonly notes?: readonly string[];
 }
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};

@@ -71,9 +71,12 @@ function groupLines(repository: ConfigRepository, name: GroupName, selected: str
   }
   const optionalRows = optionalKeys ? keyRows(optionalKeys, undefined, name, 'optional') : [];
   if (optionalRows.length > 0) {
-    lines.push(`  optional keys, added with +, e.g. +${optionalRows[0][0]}=${optionalRows[0][1]} (sections start from the defaults shown)`);
+    // The example is the first key with a value: a section's own row has none.
+    const [key, value] = optionalRows.find((row) => row[1] !== '') ?? optionalRows[0];
+    lines.push(`  optional keys, added with +, e.g. +${key}=${value} (sections start from the defaults shown)`);
     lines.push(...table(optionalRows, '    '));
   }
+  if (group.notes) lines.push(...group.notes.map((note) => `  ${note}`));
   return lines;
 }
 

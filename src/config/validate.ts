@@ -1,7 +1,7 @@
 // Validation of a whole config: every key against the schema, then the rules that tie keys together
 // (a task list without repeated classes, NTE only with SGD, …). A resolved config read back from a
 // results directory goes through the same checks as one composed from the command line.
-import { MethodConfigError, validateMethods } from '../cl/methods/validate.js';
+import { MethodConfigError, validateMethods } from '../cl/methods/registry.js';
 import { ConfigError } from './errors.js';
 import { checkGroup, type GroupSpec } from './group.js';
 import { groups, topKeys, type ExperimentConfig } from './schema.js';
@@ -61,8 +61,8 @@ function checkRelations(config: ExperimentConfig): void {
     throw new ConfigError('optimizer.nesterov=true needs optimizer.momentum > 0 and optimizer.dampening=0 (as in PyTorch)', 'optimizer.nesterov');
   }
 
-  // The methods' own rules (NTE only with plain SGD, loss terms NTE cannot see, ...), written once in
-  // src/cl/methods/validate.ts, run here too, so that a bad combination stops before any data loads.
+  // The methods' own rules (NTE only with plain SGD, loss terms NTE cannot see, ...), declared by each
+  // method in its file and gathered by src/cl/methods/registry.ts, run here too, so that a bad combination stops before any data loads.
   try {
     validateMethods(config);
   } catch (error) {

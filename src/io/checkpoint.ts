@@ -10,22 +10,15 @@ import { writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from './ato
 import { fromNdArray, toNdArray, type NdArray } from './npy.js';
 import { decodeNpz, encodeNpz } from './npz.js';
 
+/** A run's state at a task boundary, as saved and as loaded: the one checkpoint type of plab. */
 export interface Checkpoint {
   /** Tasks [0, nextTask) are finished; a resumed run starts at nextTask. */
   nextTask: number;
-  /** The run's state tensors by name, e.g. 'learner/fc1.weight', 'optimizer/0/exp_avg'. */
-  tensors: Record<string, Tensor> | Map<string, Tensor>;
-  /** Random-stream states by name: Generator.getState() per member, getRngState() for the default. */
-  rngStates: Record<string, Tensor> | Map<string, Tensor>;
-  /** Small JSON-serialisable state (counters, metric rows so far). */
-  extra?: unknown;
-}
-
-export interface LoadedCheckpoint {
-  nextTask: number;
-  /** New CPU tensors; the caller copies them into place (loadStateDict) and disposes them. */
+  /** The run's state tensors by name, e.g. 'model/fc1.weight', 'optimizer/0/exp_avg'; loaded ones are new CPU tensors, to copy into place (loadStateDict) and dispose. */
   tensors: Map<string, Tensor>;
+  /** Random-stream states by name: Generator.getState() per member, getRngState() for the default. */
   rngStates: Map<string, Tensor>;
+  /** Small JSON-serialisable state (counters, flags); null when there is none. */
   extra: unknown;
 }
 
@@ -44,10 +37,6 @@ const MANIFEST = 'checkpoint.json';
 const TENSOR_PREFIX = 'tensor/';
 const RNG_PREFIX = 'rng/';
 
-function entries(tensors: Record<string, Tensor> | Map<string, Tensor>): [string, Tensor][] {
-  return tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
-}
-
 function arraysFile(nextTask: number): string {
   return `state_${String(nextTask).padStart(3, '0')}.npz`;
 }
@@ -59,8 +48,8 @@ function arraysFile(nextTask: number): string {
 export function saveCheckpoint(directory: string, checkpoint: Checkpoint, options: AtomicWriteOptions = {}): void {
   if (!Number.isInteger(checkpoint.nextTask) || checkpoint.nextTask < 0) throw new RangeError(`saveCheckpoint: nextTask must be a whole number >= 0, got ${checkpoint.nextTask}`);
   const arrays = new Map<string, NdArray>();
-  const tensors = entries(checkpoint.tensors);
-  const rngStates = entries(checkpoint.rngStates);
+  const tensors = [...checkpoint.tensors];
+  const rngStates = [...checkpoint.rngStates];
   for (const [name, t] of tensors) arrays.set(TENSOR_PREFIX + name, toNdArray(t));
   for (const [name, t] of rngStates) arrays.set(RNG_PREFIX + name, toNdArray(t));
   const file = arraysFile(checkpoint.nextTask);
@@ -81,7 +70,7 @@ export function saveCheckpoint(directory: string, checkpoint: Checkpoint, option
 }
 
 /** The checkpoint in `directory`, or null when there is none yet. */
-export function loadCheckpoint(directory: string): LoadedCheckpoint | null {
+export function loadCheckpoint(directory: string): Checkpoint | null {
   const manifestPath = join(directory, MANIFEST);
   if (!existsSync(manifestPath)) return null;
   let manifest: Manifest;

@@ -11,11 +11,6 @@ export interface LinearOptions {
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
-  /**
-   * Feedback alignment's fixed random matrix [R, out, in] (Lillicrap et al. 2016), owned by the
-   * method that installs it; null: plain backprop.
-   */
-  private feedback: Tensor | null = null;
 
   constructor(
     readonly inFeatures: number,
@@ -33,18 +28,6 @@ export class Linear extends Module {
   }
 
   /**
-   * Routes the gradient that reaches this layer's input through `feedback` [R, out, in] in place of
-   * the weight, while training: the output and the gradients of the weight and bias stay those of
-   * plain backprop. In eval mode the layer is plain, so measurements see the network's own gradients.
-   */
-  setFeedback(feedback: Tensor | null): void {
-    if (feedback && feedback.shape.join(',') !== this.weight.shape.join(',')) {
-      throw new Error(`Linear(${this.inFeatures}, ${this.outFeatures}): feedback matrix has shape [${feedback.shape.join(', ')}], expected the weight's [${this.weight.shape.join(', ')}]`);
-    }
-    this.feedback = feedback;
-  }
-
-  /**
    * input: [R, B, in] (one batch per member) or [B, in] (shared by all members).
    * output: [R, B, out].
    */
@@ -54,12 +37,7 @@ export class Linear extends Module {
     if (features !== this.inFeatures) {
       throw new Error(`Linear(${this.inFeatures}, ${this.outFeatures}): input has ${features} features, shape [${shape.join(', ')}]`);
     }
-    // Feedback alignment: the weight sees a detached input, and (x − x.detach())·Bᵀ, exactly zero,
-    // adds nothing to the output while carrying δ·B back to the input.
-    const routed = this.feedback !== null && this.training && input.requiresGrad;
-    const local = routed ? input.detach() : input;
-    const output = this.batched(local);
-    return routed ? output.add(input.sub(local).matmul(this.feedback!.transpose(1, 2))) : output;
+    return this.batched(input);
   }
 
   /**

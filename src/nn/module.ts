@@ -155,7 +155,24 @@ export abstract class Module {
   resetMember(_member: number, _generator: Generator | null): void {}
 
   abstract forward(input: Tensor): Tensor;
+
+  /**
+   * Wraps this module's forward from outside, as PyTorch's forward hooks do: every call of
+   * `forward(input)` becomes `wrapper(input, forward)`, which may change the input, the output or
+   * the graph between them (feedback alignment reroutes a layer's backward pass this way,
+   * src/cl/methods/feedback-alignment.ts). One wrapper at a time; null restores the plain forward.
+   */
+  wrapForward(wrapper: ForwardWrapper | null): void {
+    const self = this as { forward: (input: Tensor) => Tensor };
+    delete (self as Partial<typeof self>).forward;
+    if (wrapper === null) return;
+    const plain = self.forward.bind(this);
+    self.forward = (input) => wrapper(input, plain);
+  }
 }
+
+/** See Module.wrapForward. */
+export type ForwardWrapper = (input: Tensor, forward: (input: Tensor) => Tensor) => Tensor;
 
 /**
  * Initialises every member of `model` as PyTorch would build it: member by member, each module in

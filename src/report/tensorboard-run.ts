@@ -4,11 +4,15 @@
 // 'dead_fraction/fc1/member_r' beside it; a per-task series such as 'accuracy' gives
 // 'accuracy/task_t' and 'accuracy/task_t/member_r' (t counted from 1, as a person reads it); a series with more axes (per class, per unit),
 // and every 'weights/...' snapshot, gives one histogram per log point over all members' values.
+import { join } from 'node:path';
+import type { ExperimentObserver } from '../cl/experiment.js';
+import { stepMeans } from '../cl/loop.js';
 import { taskTag } from '../cl/task-label.js';
 import { flattenConfig } from '../config/flatten.js';
+import type { ExperimentConfig } from '../config/schema.js';
 import type { NdArray } from '../io/npy.js';
 import { forEachScalar, isScalarSeries, logSteps, numbersOf } from '../metrics/scalar-series.js';
-import { histogram, type Histogram, type TensorBoardWriter } from './tensorboard.js';
+import { histogram, TensorBoardWriter, type Histogram } from './tensorboard.js';
 
 const NOT_DISTRIBUTIONS = new Set(['step', 'representations', 'labels']);
 
@@ -48,4 +52,28 @@ export function logTaskArrays(writer: TensorBoardWriter, arrays: Map<string, NdA
 export function logRunSummary(writer: TensorBoardWriter, config: unknown, finalMetrics: Record<string, number>, step: number): void {
   writer.hparams(flattenConfig(config));
   writer.scalars(Object.fromEntries(Object.entries(finalMetrics).filter(([, v]) => Number.isFinite(v)).map(([k, v]) => [`final/${k}`, v])), step);
+}
+
+/**
+ * The offline counterpart of Weights & Biases logging, as an observer of a run
+ * (`tensorboard --logdir <run>/tensorboard`): the learner's training loss and accuracy every 10
+ * steps, each task's arrays at its end, and the config with the final metrics at the run's end.
+ */
+export function tensorBoardObserver(runDir: string, config: ExperimentConfig): ExperimentObserver {
+  const writer = new TensorBoardWriter(join(runDir, 'tensorboard'));
+  return {
+    onStep(event) {
+      // The learner's own step axis, which a resumed run continues.
+      const step = event.populations[0].step;
+      if (event.phase.kind !== 'task' || step % 10 !== 0) return;
+      const { loss, accuracy } = stepMeans(event);
+      writer.scalars({ 'train/loss': loss, 'train/accuracy': accuracy }, step);
+    },
+    onTaskEnd: ({ record }) => logTaskArrays(writer, record.learner.stacked()),
+    onRunEnd({ summary, steps }) {
+      const final = Object.entries(summary.metrics).flatMap(([key, stat]) => (typeof stat?.mean === 'number' ? [[key, stat.mean] as [string, number]] : []));
+      logRunSummary(writer, config, Object.fromEntries(final), steps);
+      writer.close();
+    },
+  };
 }

@@ -70,7 +70,7 @@ for (const [name, algorithm, learnerMethods, baselineMethods] of algorithms) {
       const { settings } = prepared;
       const experiment = new Experiment(settings, prepared.source);
       let expert: number[] | null = null;
-      await experiment.run({ onTaskEnd: (record) => (expert = record.expertAccuracy) });
+      await experiment.run([{ onTaskEnd: ({ record }) => (expert = record.expertAccuracy) }]);
       const joint = (await experiment.runJoint()).map((perTask) => perTask[0]);
 
       const expertSeeds = settings.seeds.map((seed) => seed + EXPERT_SEED_STRIDE);

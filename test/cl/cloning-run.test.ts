@@ -30,9 +30,9 @@ const small = [
   'logging.representation_samples=32',
 ];
 
-function cloningRun(overrides: string[]): { summary: CloningSummary; arrays: Map<string, NdArray>; runDir: string } {
+async function cloningRun(overrides: string[]): Promise<{ summary: CloningSummary; arrays: Map<string, NdArray>; runDir: string }> {
   const runDir = join(mkdtempSync(join(tmpdir(), 'plab-cloning-')), 'run');
-  const summary = runCloning(composeConfig([...small, ...overrides]), runDir);
+  const summary = await runCloning(composeConfig([...small, ...overrides]), runDir);
   return { summary, arrays: decodeNpz(readFileSync(join(runDir, 'cloning_metrics.npz')), 'cloning_metrics.npz'), runDir };
 }
 
@@ -42,7 +42,7 @@ function at(array: NdArray, point: number): number[][] {
   return Array.from({ length: members }, (_, r) => Array.from({ length: layers }, (_, h) => Number(array.data[(point * members + r) * layers + h])));
 }
 
-const exact = cloningRun([]);
+const exact = await cloningRun([]);
 
 test('a cloning run writes the documented arrays with the documented shapes', () => {
   const { summary, arrays, runDir } = exact;
@@ -88,8 +88,8 @@ test('an exact clone starts as the base and its copies stay identical while it t
   for (const row of at(arrays.get('stage1/clone_similarity')!, 3)) for (const value of row) assert.ok(value > 1 - 1e-4, `similarity ${value} after training`);
 });
 
-test('function-preserving noise lets the copies diverge', () => {
-  const { summary, arrays } = cloningRun(['training.symmetry_noise=0.5']);
+test('function-preserving noise lets the copies diverge', async () => {
+  const { summary, arrays } = await cloningRun(['training.symmetry_noise=0.5']);
   const clone = summary.stages[1].clone!;
   // The noise keeps the function: the clone starts at the base's accuracy, its copies still equal.
   assert.deepEqual(clone.at_expansion.test_accuracy.perMember, summary.stages[0].base.test_accuracy.perMember);
@@ -125,7 +125,7 @@ function halvesDataset(): string {
   return file;
 }
 
-test('a CNN clone: conv channels are copied so that every feature map is a symmetric clone', () => {
+test('a CNN clone: conv channels are copied so that every feature map is a symmetric clone', async () => {
   const runDir = join(mkdtempSync(join(tmpdir(), 'plab-cloning-cnn-')), 'run');
   const config = composeConfig([
     'training=cloning',
@@ -143,7 +143,7 @@ test('a CNN clone: conv channels are copied so that every feature map is a symme
     'logging.log_frequency=4',
     'logging.representation_samples=32',
   ]);
-  const summary = runCloning(config, runDir);
+  const summary = await runCloning(config, runDir);
   assert.deepEqual(summary.layers, ['conv1', 'conv2', 'fc1']);
   const arrays = decodeNpz(readFileSync(join(runDir, 'cloning_metrics.npz')), 'cloning_metrics.npz');
   // 4 batches per epoch, 2 epochs: points at steps 0, 4 and 8.
@@ -159,28 +159,28 @@ test('a CNN clone: conv channels are copied so that every feature map is a symme
   assert.ok(summary.stages[1].clone!.final.test_accuracy.mean > 0.9);
 });
 
-test('a finished cloning run is not overwritten, and run names say what was run', () => {
-  assert.throws(() => runCloning(composeConfig(small), exact.runDir), /already holds a finished cloning run/);
+test('a finished cloning run is not overwritten, and run names say what was run', async () => {
+  await assert.rejects(() => runCloning(composeConfig(small), exact.runDir), /already holds a finished cloning run/);
   assert.equal(cloningResultsPath(composeConfig(small)), join('results', 'mnist', 'cloning_mlp_k2'));
   assert.equal(
     cloningResultsPath(composeConfig([...small, 'training.symmetry_noise=0.01', 'training.num_expansions=3', 'training.expansion_factor=3'])),
     join('results', 'mnist', 'cloning_mlp_k3_3expansions_noise0.01'),
   );
-  assert.throws(() => runCloning(composeConfig([...small.filter((o) => !o.startsWith('scenario.')), 'scenario=split', 'scenario.num_tasks=2']), join(exact.runDir, 'split')), /trains on one task.*scenario=joint/);
+  await assert.rejects(() => runCloning(composeConfig([...small.filter((o) => !o.startsWith('scenario.')), 'scenario=split', 'scenario.num_tasks=2']), join(exact.runDir, 'split')), /trains on one task.*scenario=joint/);
   assert.equal(existsSync(join(exact.runDir, 'split')), false, 'nothing written for a refused run');
-  assert.throws(() => runCloning(composeConfig([...small, 'logging.representation_samples=1']), join(exact.runDir, 'probe')), /logging.representation_samples/);
+  await assert.rejects(() => runCloning(composeConfig([...small, 'logging.representation_samples=1']), join(exact.runDir, 'probe')), /logging.representation_samples/);
 });
 
 test('model sections map onto registry options', () => {
   assert.deepEqual(modelConfigOf(composeConfig(['model=vit']).model), { name: 'vit', patchSize: 4, dim: 128, depth: 4, heads: 4, mlpDim: 256, activation: 'gelu', dropout: 0 });
 });
 
-function captured(run: () => number): { code: number; output: string } {
+function captured(run: () => number | Promise<number>): { code: number; output: string } {
   const lines: string[] = [];
   const log = console.log;
   console.log = (...values: unknown[]) => lines.push(values.join(' '));
   try {
-    return { code: run(), output: lines.join('\n') };
+    return { code: run() as number, output: lines.join('\n') };
   } finally {
     console.log = log;
   }

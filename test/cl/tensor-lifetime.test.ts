@@ -46,12 +46,14 @@ for (const [name, overrides] of variants) {
       const writer = new ResultsWriter(mkdtempSync(join(tmpdir(), 'plab-lifetime-')));
       const live: number[] = [];
       // As `plab run` does at each task's end: the checkpoint, then the count.
-      await experiment.run({
-        onTaskEnd: (_record, makeCheckpoint) => {
-          writer.writeCheckpoint(makeCheckpoint);
-          live.push(native.liveTensors());
+      await experiment.run([
+        {
+          onTaskEnd: ({ checkpoint }) => {
+            writer.writeCheckpoint(checkpoint);
+            live.push(native.liveTensors());
+          },
         },
-      });
+      ]);
       assert.equal(live.length, 3);
       // State that fills during the first task (a replay buffer, a method's streams) settles after it.
       assert.equal(live[2], live[1], `live tensors at each task's end: ${live.join(', ')}`);

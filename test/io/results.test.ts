@@ -161,7 +161,7 @@ test('a checkpoint restores tensors, generator states and the next task exactly'
   ops.randn([5], generators.member0).dispose(); // advance a stream so its state is not the seed's
   saveCheckpoint(directory, {
     nextTask: 3,
-    tensors: { 'learner/fc1.weight': weight, 'optimizer/step': steps },
+    tensors: new Map([['learner/fc1.weight', weight], ['optimizer/step', steps]]),
     rngStates: generatorStates(generators),
     extra: { accuracy: [[0.99, 0.5]] },
   });
@@ -186,7 +186,7 @@ test('a checkpoint restores tensors, generator states and the next task exactly'
 
 test('a newer checkpoint replaces the older one only once it is complete', () => {
   const directory = runPaths(scratch()).checkpoint;
-  const save = (nextTask: number, value: number) => saveCheckpoint(directory, { nextTask, tensors: { w: tensor([value]) }, rngStates: {} });
+  const save = (nextTask: number, value: number) => saveCheckpoint(directory, { nextTask, tensors: new Map([['w', tensor([value])]]), rngStates: new Map(), extra: null });
   save(1, 1);
   save(2, 2);
   assert.deepEqual(fs.readdirSync(directory).sort(), ['checkpoint.json', 'state_002.npz']);

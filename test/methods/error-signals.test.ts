@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Learner } from '../../src/cl/learner.js';
 import type { Method } from '../../src/cl/method.js';
-import { buildMethods, FeedbackAlignment, feedbackLayers, MemberRandom, MethodConfigError, type MethodsConfig, Reinforce, sampleLabels, validateMethods } from '../../src/cl/methods/index.js';
+import { buildMethods, FeedbackAlignment, feedbackLayers, routeThroughFeedback, MemberRandom, MethodConfigError, type MethodsConfig, Reinforce, sampleLabels, validateMethods } from '../../src/cl/methods/index.js';
 import { kaimingUniformBound } from '../../src/nn/init.js';
 import { Linear } from '../../src/nn/linear.js';
 import type { MLP } from '../../src/nn/models/mlp.js';
@@ -178,7 +178,7 @@ for (const members of [1, 3]) {
       const [plainWeight, plainBias] = [linear.weight.grad!.clone(), linear.bias!.grad!.clone()];
       linear.zeroGrad();
 
-      linear.setFeedback(feedback);
+      routeThroughFeedback(linear, feedback);
       const routed = x.clone();
       routed.requiresGrad = true;
       const output = linear.forward(routed);
@@ -199,7 +199,14 @@ for (const members of [1, 3]) {
       measured.requiresGrad = true;
       linear.forward(measured).mul(delta).sum().backward();
       assert.ok(measured.grad!.sub(throughW).abs().max().item() < 1e-12, 'eval mode still routes through B');
-      assert.throws(() => linear.setFeedback(ops.zeros([members, 4, 3], 'float64')), /feedback matrix has shape \[\d, 4, 3\], expected the weight's \[\d, 3, 4\]/);
+      // Unwrapped (the method disposed), the layer trains by plain backprop again.
+      linear.train();
+      routeThroughFeedback(linear, null);
+      const unwrapped = x.clone();
+      unwrapped.requiresGrad = true;
+      linear.forward(unwrapped).mul(delta).sum().backward();
+      assert.ok(unwrapped.grad!.sub(throughW).abs().max().item() < 1e-12, 'the unwrapped layer still routes through B');
+      assert.throws(() => routeThroughFeedback(linear, ops.zeros([members, 4, 3], 'float64')), /feedback matrix has shape \[\d, 4, 3\], expected the weight's \[\d, 3, 4\]/);
     });
   });
 }
@@ -305,7 +312,7 @@ class Bias extends Model {
   }
 }
 
-function config(rule: string, model = 'mlp', extra: Partial<MethodsConfig['method']> = {}): MethodsConfig {
+function config(rule: MethodsConfig['method']['rule'], model = 'mlp', extra: Partial<MethodsConfig['method']> = {}): MethodsConfig {
   return { seed: 0, method: { rule, ...extra }, optimizer: { name: 'sgd', lr: 0.1, momentum: 0, weight_decay: 0 }, model: { name: model, hidden: [8] }, training: { members: 2 } };
 }
 
@@ -319,7 +326,7 @@ test('method.rule builds its method first; Bio refuses models other than the MLP
       (error: unknown) => error instanceof MethodConfigError && /method\.rule=Bio/.test(error.message) && error.message.includes(`model=${model}`) && error.keys.includes('method.rule'),
     );
   }
-  const nte = { inv_temperature: 1, z: null, max_delta: 1, gradients: 'current', expansion: 'origin', zero_noise: 1e-6, prune_only: false } as const;
+  const nte = { inv_temperature: 1, z: null, max_delta: 1, gradients: 'current', expansion: 'origin', zero_noise: 1e-6, prune_only: false, prune_rate: null } as const;
   assert.throws(() => validateMethods(config('RL', 'mlp', { nte })), /method\.rule=RL .* method\.nte/);
   validateMethods(config('Bio', 'mlp', { nte }));
   // The method itself names a model it cannot serve.

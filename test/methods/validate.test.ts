@@ -8,7 +8,7 @@ function config(method: Partial<MethodSection>, optimizer: Partial<MethodsConfig
   return { seed: 0, method: { rule: 'SL', ...method }, optimizer: { name: 'sgd', lr: 0.1, momentum: 0, weight_decay: 0, ...optimizer }, model, training: { members: 2 } };
 }
 
-const nte = { inv_temperature: 1, z: null, max_delta: 1, gradients: 'current', expansion: 'origin', zero_noise: 1e-6, prune_only: false } as const;
+const nte = { inv_temperature: 1, z: null, max_delta: 1, gradients: 'current', expansion: 'origin', zero_noise: 1e-6, prune_only: false, prune_rate: null } as const;
 const ogd = { variant: 'average_gradient', memory: 200, eps: 1e-8 } as const;
 
 test('buildMethods: every method, in the order their hooks must run', () => {

@@ -28,6 +28,8 @@ import type { LearnerState, Method } from '../method.js';
 import type { MemberRandom } from './random.js';
 import { stochasticCounts, topPerMember } from './selection.js';
 import { ownEntries } from './state.js';
+import { float, int, optional, section } from '../../config/spec.js';
+import { defineMethod, hiddenLayerCount } from './definition.js';
 
 export interface ContinualBackpropOptions {
   replacementRate: number;
@@ -214,3 +216,33 @@ export function optimizerBuffers(optimizer: Optimizer, parameter: Tensor): Tenso
   return [...optimizer.stateDict()].filter(([key]) => key.startsWith(prefix) && key !== `${prefix}step`).map(([, value]) => value);
 }
 
+/** Salt of the members' unit-reinitialisation streams. */
+const SALT = 4_000_000_007;
+
+/** The architectures whose hidden units continual backprop knows how to replace. */
+const UNIT_ARCHITECTURES = ['mlp', 'cnn'];
+
+export const continualBackpropMethod = defineMethod({
+  key: 'continual_backprop',
+  help: 'continual backprop: the least useful mature hidden units reinitialised after each update',
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        replacement_rate: float({ min: 0, max: 1, default: 1e-4, help: 'fraction of mature units replaced per step' }),
+        decay_rate: float({ min: 0, below: 1, default: 0.99, help: 'decay of the running unit utility (bias-corrected)' }),
+        maturity_threshold: int({ min: 0, default: 100, help: 'steps a unit is protected from replacement after its reset' }),
+      },
+      { help: 'continual backprop (Dohare et al. 2024): reinitialise the least useful hidden units' },
+    ),
+  ),
+  check(_value, config, problem) {
+    if (!UNIT_ARCHITECTURES.includes(config.model.name)) {
+      problem('method.continual_backprop', `method.continual_backprop replaces hidden units of ${UNIT_ARCHITECTURES.join(' and ')} models; model=${config.model.name} has residual or attention paths whose units have no single outgoing layer`);
+    } else if (hiddenLayerCount(config.model) === 0) {
+      problem('method.continual_backprop', 'method.continual_backprop replaces hidden units, but model.hidden=[] makes a linear model with none; add hidden layers');
+    }
+  },
+  build: ({ replacement_rate: replacementRate, decay_rate: decayRate, maturity_threshold: maturityThreshold }, context) =>
+    new ContinualBackprop({ replacementRate, decayRate, maturityThreshold }, context.random(SALT)),
+});

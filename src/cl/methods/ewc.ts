@@ -15,6 +15,8 @@ import { exampleLosses, memberTargets } from './learner-access.js';
 import { inMode } from '../../nn/mode.js';
 import { perExampleGradients, powerSum } from './per-example-gradients.js';
 import { ownEntries } from './state.js';
+import { choice, float, int, nullable, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
 
 export interface EwcOptions {
   lambda: number;
@@ -141,3 +143,21 @@ export class ElasticWeightConsolidation implements Method {
     this.constant = null;
   }
 }
+
+export const ewcMethod = defineMethod({
+  key: 'ewc',
+  help: 'elastic weight consolidation: a quadratic penalty weighted by Fisher information',
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        lambda: float({ min: 0, default: 100, help: 'weight of the quadratic penalty' }),
+        mode: choice(['separate', 'online'] as const, { default: 'separate', help: 'separate: one Fisher and anchor per task; online: one running Fisher' }),
+        gamma: float({ min: 0, max: 1, default: 1.0, help: 'online: decay of the running Fisher at each task boundary' }),
+        fisher_samples: nullable(int({ min: 1, default: 1000, help: 'training examples used to estimate the Fisher; null = all' })),
+      },
+      { help: 'elastic weight consolidation (Kirkpatrick et al. 2017)' },
+    ),
+  ),
+  build: ({ lambda, mode, gamma, fisher_samples: fisherSamples }) => new ElasticWeightConsolidation({ lambda, mode, gamma, fisherSamples }),
+});

@@ -17,6 +17,7 @@ import { keep, noGrad, ops, type Tensor } from '../../tensor/index.js';
 import type { LearnerState, Method } from '../method.js';
 import type { MemberRandom } from './random.js';
 import { ownEntries } from './state.js';
+import { defineRule } from './definition.js';
 
 /** The Linear layers of `model` whose backward pass feedback alignment replaces, by module path. */
 export function feedbackLayers(model: Model): [string, Linear][] {
@@ -30,12 +31,34 @@ export function feedbackLayers(model: Model): [string, Linear][] {
     .map((linear) => [paths.get(linear)!, linear]);
 }
 
+/**
+ * Wraps `linear` so that, while training, the gradient reaching its input goes through `feedback`
+ * [R, out, in] in place of the weight; its output and the gradients of its weight and bias stay
+ * those of plain backprop. In eval mode the layer is plain, so measurements see the network's own
+ * gradients. null unwraps it.
+ */
+export function routeThroughFeedback(linear: Linear, feedback: Tensor | null): void {
+  if (feedback === null) return linear.wrapForward(null);
+  if (feedback.shape.join(',') !== linear.weight.shape.join(',')) {
+    throw new Error(`Linear(${linear.inFeatures}, ${linear.outFeatures}): feedback matrix has shape [${feedback.shape.join(', ')}], expected the weight's [${linear.weight.shape.join(', ')}]`);
+  }
+  linear.wrapForward((input, forward) => {
+    if (!linear.training || !input.requiresGrad) return forward(input);
+    // The weight sees a detached input, and (x − x.detach())·Bᵀ, exactly zero, adds nothing to the
+    // output while carrying δ·B back to the input.
+    const local = input.detach();
+    return forward(local).add(input.sub(local).matmul(feedback.transpose(1, 2)));
+  });
+}
+
 export class FeedbackAlignment implements Method {
   readonly name = 'feedback_alignment';
   /** B per layer path, on its layer's device; empty until the first task begins. */
   private readonly matrices = new Map<string, Tensor>();
   /** Matrices from a checkpoint, waiting for their layers (copied onto each layer's device). */
   private readonly loaded = new Map<string, Tensor>();
+  /** The layers this method has wrapped, unwrapped when it is disposed. */
+  private readonly routed = new Set<Linear>();
 
   constructor(private readonly random: MemberRandom) {}
 
@@ -64,12 +87,15 @@ export class FeedbackAlignment implements Method {
           }
           this.matrices.set(path, matrix);
         }
-        linear.setFeedback(matrix);
+        routeThroughFeedback(linear, matrix);
+        this.routed.add(linear);
       }
     });
   }
 
   dispose(): void {
+    for (const linear of this.routed) routeThroughFeedback(linear, null);
+    this.routed.clear();
     for (const value of [...this.matrices.values(), ...this.loaded.values()]) value.dispose();
     this.matrices.clear();
     this.loaded.clear();
@@ -90,3 +116,19 @@ export class FeedbackAlignment implements Method {
     }
   }
 }
+
+/** Salt of the members' feedback-matrix streams. */
+const SALT = 6_000_000_001;
+
+/** method.rule=Bio: errors sent back through fixed random matrices (Lillicrap et al. 2016). */
+export const feedbackAlignmentMethod = defineRule({
+  rule: 'Bio',
+  help: 'feedback alignment: errors flow back through fixed random feedback weights instead of the transposed forward weights',
+  algorithm: true,
+  check(_value, config, problem) {
+    if (config.model.name !== 'mlp') {
+      problem('method.rule', `method.rule=Bio (feedback alignment) routes errors through the Linear layers of an MLP; model=${config.model.name} has convolution, residual or attention paths it does not cover. Use model=mlp or method.rule=SL`);
+    }
+  },
+  build: (_value, context) => new FeedbackAlignment(context.random(SALT)),
+});

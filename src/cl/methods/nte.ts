@@ -14,6 +14,9 @@ import { largestMagnitude, type OuterProductFactors, perExampleGradients, powerS
 import type { MemberRandom } from './random.js';
 import { ownEntries } from './state.js';
 import { type ExpansionPoint, TangentExpansion } from './tangent-expansion.js';
+import { bool, choice, float, nullable, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
+import { TangentPruning } from './pruning.js';
 
 export type GradientPoint = 'current' | 'init';
 
@@ -207,3 +210,66 @@ function logSumExpPerMember(values: readonly Tensor[]): Tensor {
     1,
   );
 }
+
+/** Salt of the members' streams for the noise that seeds zero parameters. */
+const SALT = 2_000_000_011;
+
+/** The pruning rate used when nte.prune_only is set and nte.prune_rate is not. */
+export const DEFAULT_PRUNE_RATE = 0.001;
+
+/** method.nte: the NTE update, or with prune_only learning by pruning (TangentPruning), in place of the optimizer's step. */
+export const nteMethod = defineMethod({
+  key: 'nte',
+  help: "Neural Tangent Ensemble: a multiplicative update in place of the optimizer's step; prune_only learns by removing weights",
+  algorithm: true,
+  spec: optional(
+    section(
+      {
+        inv_temperature: float({ above: 0, default: 1.0, help: 'β, the inverse temperature of the multiplicative update' }),
+        z: nullable(float({ above: 0, help: 'L1 norm Δ is normalised to after each update; null = its norm at the start' }), { default: null }),
+        max_delta: float({ above: 0, default: 1.0, help: 'clip on |Δ| after normalisation' }),
+        gradients: choice(['current', 'init'] as const, { default: 'current', help: 'take per-example gradients at the current weights or at the initialisation' }),
+        expansion: choice(['origin', 'init'] as const, { default: 'origin', help: 'expansion point w0: the origin (Δ = w) or the initial weights' }),
+        zero_noise: float({ min: 0, default: 1e-6, help: 'scale of the noise that seeds parameters that are exactly zero' }),
+        prune_only: bool({ default: false, help: 'learn only by removing weights (Benjamin et al. 2024, docs/methods.md)' }),
+        prune_rate: nullable(float({ above: 0, below: 1, help: `with prune_only: the fraction of each parameter's remaining components removed per step; null = ${DEFAULT_PRUNE_RATE}` }), { default: null }),
+      },
+      { help: "Neural Tangent Ensemble update (Benjamin, Pehle & Daruwalla 2024); replaces the optimizer step and uses optimizer=sgd's lr as η" },
+    ),
+  ),
+  check(nte, config, problem) {
+    const { method, optimizer } = config;
+    const what = nte.prune_only ? 'method.nte with prune_only=true (learning by pruning)' : 'method.nte';
+    if (optimizer.name !== 'sgd') {
+      problem('method.nte', `${what} replaces the optimizer's update (η is optimizer=sgd's lr), so it cannot run with optimizer=${optimizer.name}; use optimizer=sgd`);
+    } else {
+      if (optimizer.momentum) problem('optimizer.momentum', `${what} replaces the optimizer's update, so optimizer.momentum=${optimizer.momentum} would be ignored; set optimizer.momentum=0`);
+      if (optimizer.weight_decay) problem('optimizer.weight_decay', `${what} replaces the optimizer's update, so optimizer.weight_decay=${optimizer.weight_decay} would be ignored; set optimizer.weight_decay=0`);
+    }
+    for (const key of ['l1', 'l2', 'ewc']) {
+      if (method[key] !== undefined) problem(`method.${key}`, `${what} learns from the cross-entropy of each example alone; method.${key} adds a loss term it would never see. Remove method.${key} or method.nte`);
+    }
+    if (method.ogd !== undefined) problem('method.ogd', `${what} does not follow the gradient, so method.ogd's projection of it has no effect. Remove one of them`);
+    for (const key of ['shrink_perturb', 'continual_backprop']) {
+      if (method[key] !== undefined) {
+        problem(`method.${key}`, `${what} keeps each weight's sign and magnitude as its own state; method.${key} rewrites weights behind it (flipping signs). Remove one of them`);
+      }
+    }
+    if (nte.prune_rate != null && !nte.prune_only) problem('method.nte.prune_rate', 'method.nte.prune_rate applies only to learning by pruning; set method.nte.prune_only=true or remove prune_rate');
+  },
+  build: (nte, context) =>
+    nte.prune_only
+      ? new TangentPruning({ pruneRate: nte.prune_rate ?? DEFAULT_PRUNE_RATE, gradients: nte.gradients, expansion: nte.expansion, zeroNoise: nte.zero_noise }, context.random(SALT))
+      : new NeuralTangentEnsemble(
+          {
+            invTemperature: nte.inv_temperature,
+            eta: context.config.optimizer.lr,
+            z: nte.z,
+            maxDelta: nte.max_delta,
+            gradients: nte.gradients,
+            expansion: nte.expansion,
+            zeroNoise: nte.zero_noise,
+          },
+          context.random(SALT),
+        ),
+});

@@ -18,6 +18,8 @@ import { ownEntries } from './state.js';
 import { inMode } from '../../nn/mode.js';
 import { flatGradients, keepingBuffers, writeFlatGradients } from './parameters.js';
 import { perExampleGradients } from './per-example-gradients.js';
+import { choice, float, int, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
 
 export type OgdVariant = 'average_gradient' | 'gtl';
 
@@ -125,3 +127,23 @@ export class OrthogonalGradientDescent implements Method {
     this.basis.load(ownEntries(state, this.name).get('basis') ?? null);
   }
 }
+
+export const ogdMethod = defineMethod({
+  key: 'ogd',
+  help: "orthogonal gradient descent: each gradient projected off past tasks' stored directions",
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        variant: choice(['average_gradient', 'gtl'] as const, {
+          default: 'average_gradient',
+          help: 'average_gradient: one mean loss gradient per task (docs/methods.md); gtl: ground-truth-logit gradients of stored examples (Farajtabar et al. 2020)',
+        }),
+        memory: int({ min: 1, default: 200, help: 'gtl: examples stored per task' }),
+        eps: float({ above: 0, default: 1e-8, help: 'a new direction shorter than this after Gram-Schmidt is not stored' }),
+      },
+      { help: 'orthogonal gradient descent: project each gradient off the stored directions of past tasks' },
+    ),
+  ),
+  build: (ogd, context) => new OrthogonalGradientDescent(context.seeds.length, { ...ogd }),
+});

@@ -10,6 +10,7 @@ import { keep, noGrad, ops, type Tensor } from '../../tensor/index.js';
 import type { Batch, LearnerState, Method } from '../method.js';
 import type { MemberRandom } from './random.js';
 import { ownEntries } from './state.js';
+import { defineRule } from './definition.js';
 
 /** Weight of the past in the running mean reward: about the last 100 steps count. */
 export const DEFAULT_BASELINE_DECAY = 0.99;
@@ -119,3 +120,19 @@ export class Reinforce implements Method {
     }
   }
 }
+
+/** Salt of the members' label-sampling streams. */
+const SALT = 5_000_000_029;
+
+/** method.rule=RL: learning from reward alone (docs/methods.md, Error signals). */
+export const reinforceMethod = defineRule({
+  rule: 'RL',
+  help: 'reward only: REINFORCE with a running baseline, the sampled label rewarded 1 when correct',
+  algorithm: true,
+  check(_value, config, problem) {
+    if (config.method.nte !== undefined) {
+      problem('method.rule', `method.rule=RL trains on reward alone, but method.nte updates from each example's cross-entropy gradient, which needs the target; use method.rule=SL or remove method.nte`);
+    }
+  },
+  build: (_value, context) => new Reinforce(context.random(SALT)),
+});

@@ -22,6 +22,8 @@ import type { Batch, LearnerState, Method, TaskBoundary } from '../method.js';
 import { forEachBatch } from './batches.js';
 import type { MemberRandom } from './random.js';
 import { ownEntries } from './state.js';
+import { choice, float, int, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
 
 export type ReplayPolicy = 'reservoir' | 'class_balanced';
 
@@ -228,3 +230,23 @@ export function waterFill(counts: Tensor, capacity: number): Tensor {
   const bonus = ops.logicalAnd(over, ops.cumsum(over.to('float64'), 1).sub(1).lt(spare));
   return base.add(bonus.to('float64')).to('int64');
 }
+
+/** Salt of the members' buffer-sampling streams. */
+const SALT = 1_000_000_007;
+
+export const replayMethod = defineMethod({
+  key: 'replay',
+  help: "experience replay: a buffer of past tasks' examples mixed into each batch",
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        buffer_size: int({ min: 1, default: 1000, help: 'examples in the buffer shared by all members' }),
+        policy: choice(['reservoir', 'class_balanced'] as const, { default: 'reservoir', help: 'which examples the buffer keeps' }),
+        batch_ratio: float({ above: 0, default: 1.0, help: 'replayed examples per batch, as a fraction of batch_size' }),
+      },
+      { help: "experience replay from a buffer of past tasks' examples; part of the algorithm directory name" },
+    ),
+  ),
+  build: (replay, context) => new ExperienceReplay({ bufferSize: replay.buffer_size, policy: replay.policy, batchRatio: replay.batch_ratio }, context.random(SALT)),
+});

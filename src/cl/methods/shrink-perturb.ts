@@ -12,6 +12,8 @@ import type { LearnerState, Method } from '../method.js';
 import { memberMask } from './parameters.js';
 import type { MemberRandom } from './random.js';
 import { ownEntries } from './state.js';
+import { choice, float, optional, section } from '../../config/spec.js';
+import { defineMethod } from './definition.js';
 
 export type ShrinkPerturbForm = 'ash_adams' | 'dohare';
 
@@ -86,3 +88,27 @@ export function freshInitialisation(model: Model, random: MemberRandom): Tensor[
     return fresh;
   });
 }
+
+/** Salt of the members' noise streams. */
+const SALT = 3_000_000_019;
+
+export const shrinkPerturbMethod = defineMethod({
+  key: 'shrink_perturb',
+  help: 'shrink and perturb: weights scaled towards zero and noise added, after each update or task',
+  algorithm: false,
+  spec: optional(
+    section(
+      {
+        shrink: float({ min: 0, max: 1, default: 0.4, help: 'λ in θ ← λθ + σ·noise' }),
+        noise: float({ min: 0, default: 0.001, help: 'σ in θ ← λθ + σ·noise' }),
+        every: choice(['step', 'task'] as const, { default: 'task', help: 'apply after every update or at each task boundary' }),
+        form: choice(['ash_adams', 'dohare'] as const, {
+          default: 'ash_adams',
+          help: "ash_adams: noise drawn from the layer's initialisation; dohare: Gaussian noise",
+        }),
+      },
+      { help: 'shrink and perturb (Ash & Adams 2020); the "plasticity" part of the algorithm directory name' },
+    ),
+  ),
+  build: (settings, context) => new ShrinkPerturb({ ...settings }, context.random(SALT)),
+});

@@ -4,7 +4,7 @@
 import { acrossMembers } from '../arrays.js';
 import { curveChart, curvePoint, type CurvePoint, type Figure, type FigureContext } from '../figure.js';
 
-/** The arrays this figure draws (src/cl/log-metrics.ts writes them at each task's end). */
+/** The arrays this figure draws (the probes metric, src/cl/metrics/probes.ts, writes them at each task's end). */
 export const PROBE_ARRAYS = { perClass: 'probe_class_accuracy', overall: 'probe_accuracy', network: 'accuracy' } as const;
 
 export function probeFigures(context: FigureContext): Figure[] {

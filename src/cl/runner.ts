@@ -1,0 +1,92 @@
+// One experiment from a resolved config to its files (docs/architecture.md, "The path of one
+// run"): the run folder's lock, config.yaml, plan.json and provenance.json, the tasks with the
+// results and a checkpoint after each, the joint baseline, then summary.json. What else watches
+// the run (a progress bar, TensorBoard, a script's own observer) is passed in as an observer.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configToYaml, type ExperimentConfig } from '../config/index.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { removeTemporaryFilesBelow, startRun, writeSummary } from '../io/results.js';
+import { acquireRunLock } from '../io/run-lock.js';
+import { Experiment, type ExperimentObserver } from './experiment.js';
+import { prepareExperiment } from './from-config.js';
+import { stopObserver, stopOnSignals } from './interrupt.js';
+import { recordEnd, recordStart } from './provenance.js';
+import { ResultsWriter } from './results-writer.js';
+import { summarize, type RunSummary } from './summary.js';
+
+/** The end of a run, after summary.json is written. */
+export interface RunEndEvent {
+  runDir: string;
+  summary: RunSummary;
+  /** The learner's steps over every task. */
+  steps: number;
+  /** [task][member][k]: each task's classes, for labels. */
+  taskClasses: number[][][];
+  seconds: number;
+}
+
+export interface RunOptions {
+  /** Continue from the folder's checkpoint (a run interrupted after its plan was written). */
+  resume: boolean;
+  /** The command-line overrides, for provenance.json. */
+  overrides?: string[];
+  observers?: readonly ExperimentObserver[];
+  /** One line for a person: resuming, the joint baseline done. */
+  notify?: (message: string) => void;
+}
+
+/** Runs one experiment to the end in `runDir`; returns its summary. */
+export async function runExperiment(config: ExperimentConfig, runDir: string, options: RunOptions): Promise<RunSummary> {
+  const observers = options.observers ?? [];
+  const lock = acquireRunLock(runDir);
+  // Files of writes that a killed process left half done are never part of the run.
+  removeTemporaryFilesBelow(runDir);
+  const writer = new ResultsWriter(runDir);
+  const checkpoint = options.resume ? writer.readCheckpoint() : null;
+  const started = performance.now();
+  const prepared = prepareExperiment(config);
+  const stop = stopOnSignals();
+  try {
+    if (!options.resume) startRun(runDir, { configYaml: configToYaml(config), plan: prepared.plan });
+    const provenance = recordStart(runDir, { overrides: options.overrides ?? [], resumed: options.resume });
+    const { source, settings } = prepared;
+    const experiment = new Experiment(settings, source);
+    if (checkpoint) experiment.resume(checkpoint);
+    const T = source.numTasks;
+    if (options.resume) {
+      const finished = checkpoint?.nextTask ?? 0;
+      options.notify?.(`resuming ${runDir}: ${finished} of ${T} tasks finished${finished < T ? `; continuing with task ${finished + 1}` : ''}`);
+    }
+    const results: ExperimentObserver = {
+      onTaskEnd: ({ record, checkpoint: makeCheckpoint }) => {
+        writer.writeTask(record, { classes: source.taskClasses[record.task], seeds: settings.seeds, stopped_members: [...experiment.learner.stopReasons] });
+        writer.writeCheckpoint(makeCheckpoint);
+      },
+    };
+    // SIGTERM (a scheduler's cancel, pre-emption or requeue) stops the run after its last finished task.
+    const stopping = stopObserver(stop, checkpoint?.nextTask ?? 0);
+    await experiment.run([results, stopping, ...observers]);
+    let joint: number[][] | null = null;
+    if (settings.joint) {
+      const jointPath = join(runDir, 'joint.json');
+      if (existsSync(jointPath)) joint = (JSON.parse(readFileSync(jointPath, 'utf8')) as { accuracy: number[][] }).accuracy;
+      else {
+        joint = await experiment.runJoint([stopping, ...observers]);
+        writeJsonAtomic(jointPath, { accuracy: joint });
+        options.notify?.('joint baseline done');
+      }
+    }
+    const summary = summarize(writer, T, experiment.accuracyAtInit, joint);
+    writeSummary(runDir, summary);
+    recordEnd(runDir, provenance);
+    const end: RunEndEvent = { runDir, summary, steps: experiment.learner.step, taskClasses: source.taskClasses, seconds: (performance.now() - started) / 1000 };
+    for (const observer of observers) observer.onRunEnd?.(end);
+    return summary;
+  } finally {
+    stop.dispose();
+    prepared.release();
+    removeTemporaryFilesBelow(runDir);
+    lock.release();
+  }
+}
