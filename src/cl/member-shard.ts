@@ -15,7 +15,7 @@ export interface MemberShard {
 /** The members that `config` trains: all of them, or shard launcher.shard of launcher.shards. */
 export function memberShard(config: Pick<ExperimentConfig, 'training' | 'launcher' | 'model'>): MemberShard {
   const total = config.training.members;
-  const { shards, shard } = config.launcher;
+  const { shards = 1, shard = null } = config.launcher;
   if (shard === null) return { from: 0, to: total, total };
   // A lone member computes as PyTorch's single network does (addmm, not baddbmm: src/nn/linear.ts),
   // which rounds differently from the same member in a population (weights ~1e-6 apart after one

@@ -136,7 +136,7 @@ async function runOrSweep(argv: string[]): Promise<number> {
   if (!args.sweep) {
     const config = composeConfig(args.overrides);
     // A population split into member shards runs as a sweep of its shards.
-    if (config.launcher.shards > 1 && config.launcher.shard === null) return runSweep(args);
+    if ((config.launcher.shards ?? 1) > 1 && (config.launcher.shard ?? null) === null) return runSweep(args);
     if (args.runDir !== null) {
       // A pinned folder that an interrupted run (or a killed sweep's job) left behind is continued;
       // one killed before its plan was written had not begun, and starts again.
@@ -168,7 +168,7 @@ async function runSweep(args: RunArguments): Promise<number> {
     const config = configs[index];
     const name = (args.sweep ? sweepJobName(job) || `job${index}` : '') || basename(sweepDir);
     const runDir = args.sweep ? join(sweepDir, name) : sweepDir;
-    const { shards, shard } = config.launcher;
+    const { shards = 1, shard = null } = config.launcher;
     if (shards === 1 || shard !== null) return [{ ...job, name, config, runDir }];
     // Bad shard settings are named before any job starts.
     memberShard({ ...config, launcher: { ...config.launcher, shard: 0 } });
