@@ -44,12 +44,12 @@ export interface TaskEndEvent {
 /** The observers of an experiment: the loop's events, each task's end, and (from runExperiment) the run's end. */
 export type ExperimentObserver = RunObserver<TaskEndEvent, RunEndEvent>;
 
-/** The small state a checkpoint keeps beside the tensors (Checkpoint.extra). */
+/** The small state a checkpoint keeps beside the tensors (Checkpoint.extra; snake_case, as every JSON file). */
 interface RunState {
   step: number;
   active: boolean[];
-  stopReasons: (string | null)[];
-  accuracyAtInit: number[][];
+  stop_reasons: (string | null)[];
+  accuracy_at_init: number[][];
   members: number;
 }
 
@@ -94,10 +94,10 @@ export class Experiment {
     this.dataGenerators.forEach((generator, member) => generator.setState(checkpoint.rngStates.get(`data/${member}`)!));
     setRngState(checkpoint.rngStates.get('default')!);
     state.active.forEach((active, member) => (this.learner.active[member] = active));
-    state.stopReasons.forEach((reason, member) => (this.learner.stopReasons[member] = reason));
+    state.stop_reasons.forEach((reason, member) => (this.learner.stopReasons[member] = reason));
     this.learner.optimizer.setActiveMembers(this.learner.active);
     this.learner.step = state.step;
-    this.accuracyAtInit = state.accuracyAtInit;
+    this.accuracyAtInit = state.accuracy_at_init;
     this.startTask = checkpoint.nextTask;
   }
 
@@ -112,8 +112,8 @@ export class Experiment {
     const state: RunState = {
       step: this.learner.step,
       active: [...this.learner.active],
-      stopReasons: [...this.learner.stopReasons],
-      accuracyAtInit: this.accuracyAtInit,
+      stop_reasons: [...this.learner.stopReasons],
+      accuracy_at_init: this.accuracyAtInit,
       members: this.dataGenerators.length,
     };
     return { nextTask, tensors, rngStates, extra: state };

@@ -7,6 +7,7 @@ import { encodeNpz } from '../io/npz.js';
 import { readTaskMetadata, runPaths, writeTask, type RunPaths } from '../io/results.js';
 import { native, scope } from '../tensor/index.js';
 import type { TaskRecord } from './experiment.js';
+import { keptLogPoints, takeLogPoints } from './snapshot-policy.js';
 
 export interface TaskMetadata {
   task: number;
@@ -30,24 +31,42 @@ export interface TaskMetadata {
 /** Series stored in files of their own rather than in metrics.npz. */
 const OWN_FILES = new Set(['representations', 'labels']);
 
+export interface ResultsWriterOptions {
+  /** Write the snapshots of every log point (logging.dense_snapshots), not src/cl/snapshot-policy.ts's subset. */
+  denseSnapshots?: boolean;
+}
+
 export class ResultsWriter {
   readonly paths: RunPaths;
 
-  constructor(readonly runDir: string) {
+  constructor(
+    readonly runDir: string,
+    private readonly options: ResultsWriterOptions = {},
+  ) {
     this.paths = runPaths(runDir);
   }
 
   writeTask(record: TaskRecord, metadata: Pick<TaskMetadata, 'classes' | 'seeds' | 'stopped_members'>): void {
-    const files: Record<string, Uint8Array> = {
-      'metrics.npz': encodeNpz(record.learner.stacked((name) => !OWN_FILES.has(name) && !name.startsWith('weights/'))),
-    };
+    const metrics = record.learner.stacked((name) => !OWN_FILES.has(name) && !name.startsWith('weights/'));
+    const files: Record<string, Uint8Array> = { 'metrics.npz': encodeNpz(metrics) };
+    const steps = metrics.get('step')!;
+    const dense = this.options.denseSnapshots ?? false;
+    const snapshotSteps = new Map<string, NdArray>();
+    const representationPoints = keptLogPoints('representations', steps.shape[0], dense);
     for (const name of OWN_FILES) {
       const array = record.learner.stacked((candidate) => candidate === name).get(name);
-      if (array) files[`${name}.npy`] = encodeNpy(array);
+      if (!array) continue;
+      files[`${name}.npy`] = encodeNpy(takeLogPoints(array, representationPoints));
+      snapshotSteps.set('representations', takeLogPoints(steps, representationPoints));
     }
+    const weightPoints = keptLogPoints('weights', steps.shape[0], dense);
     const weights = new Map<string, NdArray>();
-    for (const [name, array] of record.learner.stacked((candidate) => candidate.startsWith('weights/'))) weights.set(name.slice('weights/'.length), array);
-    if (weights.size > 0) files['weights.npz'] = encodeNpz(weights);
+    for (const [name, array] of record.learner.stacked((candidate) => candidate.startsWith('weights/'))) weights.set(name.slice('weights/'.length), takeLogPoints(array, weightPoints));
+    if (weights.size > 0) {
+      files['weights.npz'] = encodeNpz(weights);
+      snapshotSteps.set('weights', takeLogPoints(steps, weightPoints));
+    }
+    if (snapshotSteps.size > 0) files['snapshot_steps.npz'] = encodeNpz(snapshotSteps);
     if (record.expert) files['expert_metrics.npz'] = encodeNpz(record.expert.stacked());
     const full: TaskMetadata = {
       task: record.task,

@@ -42,7 +42,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
   const lock = acquireRunLock(runDir);
   // Files of writes that a killed process left half done are never part of the run.
   removeTemporaryFilesBelow(runDir);
-  const writer = new ResultsWriter(runDir);
+  const writer = new ResultsWriter(runDir, { denseSnapshots: config.logging.dense_snapshots ?? false });
   const checkpoint = options.resume ? writer.readCheckpoint() : null;
   const started = performance.now();
   const prepared = prepareExperiment(config);

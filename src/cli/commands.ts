@@ -1,51 +1,199 @@
-// The plab subcommands. Each loads its modules when it runs, so that a command does not pay for the
-// others' (the dashboard's web server, the report's renderers) at start-up.
+// The plab command line on commander: every command's arguments and options, its --help, and
+// rejected values named in one 'plab: <command>: ' error prefix. Each command loads its modules
+// when it runs, so that a command does not pay for the others' (the dashboard's web server, the
+// report's renderers) at start-up; the modules it calls hold the work, this file only parses.
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { composeConfig, configToYaml, formatHelp } from '../config/index.js';
 
-export interface Command {
-  name: string;
-  summary: string;
-  run(argv: string[]): number | Promise<number>;
+const RUN_HELP = `Runs a continual-learning experiment. Overrides follow Hydra: 'model=cnn' picks a group option,
+'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one. Each run writes a folder of its own,
+results/{dataset}/{algorithm}/{date}_{time}[_{overrides}], and {algorithm}/latest points at the
+newest; run_dir=DIR (or --run-dir DIR) pins the folder instead, and continues the run there if it
+was interrupted. With -m, comma lists become a sweep: 'plab run -m optimizer.lr=0.1,0.01 seed=0,1'
+runs four experiments, -j N of them at a time (default launcher.jobs, 1: on two cores one run at a
+time is fastest), in one sweep folder with a sub-folder per job named by its overrides; with
+launcher=slurm they are one SLURM job array instead.
+--resume DIR continues an interrupted run from its last finished task: DIR is a run folder, or an
+algorithm folder for its latest run. A folder has one writer at a time (a lock names it). --cfg prints the
+resolved config and exits without running.`;
+
+const ANALYZE_HELP = `Class-manifold geometry (Chung, Lee & Sompolinsky 2018; docs/metrics.md) of the saved last-hidden-layer
+representations at the end of every finished task: one manifold per label of each tracked task's
+snapshot samples. Writes task_{t}/manifolds.npz: the fraction of T random dichotomies of the
+manifolds that are linearly separable with the first P classes and M samples of each, the
+simulated capacity P/N_c on the same grid, and the mean-field capacity, radius and dimension of
+every manifold with all its samples. The simulation's cost grows quickly with M: about a minute
+per task for two members at M = 8, three at M = 16.`;
+
+const EXPORT_HELP = `Writes every scalar series of the run's task_*/metrics.npz as one long CSV table: columns run,
+member, task, eval_task, step, metric, layer, value, then the run's config keys.`;
+
+/** A parser for a whole-number option value in [min, max], naming the rejected text. */
+function wholeNumber(min: number, max: number, example: string): (text: string) => number {
+  return (text) => {
+    const value = text.trim() === '' ? NaN : Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`needs a whole number from ${min}${max === Infinity ? ' up' : ` to ${max}`}, e.g. ${example}, got '${text}'`);
+    return value;
+  };
 }
 
-export const commands: Command[] = [
-  { name: 'run', summary: 'run an experiment (or a sweep with -m)', run: async (argv) => (await import('./run.js')).runCommand(argv) },
-  {
-    name: 'sweep',
-    summary: "follow a sweep submitted with launcher=slurm ('plab sweep status DIR', 'plab sweep collect DIR')",
-    run: async (argv) => (await import('./sweep.js')).sweepCommand(argv),
-  },
-  { name: 'report', summary: 'write the figures and index.html of a results directory', run: async (argv) => (await import('./report.js')).reportCommand(argv) },
-  { name: 'serve', summary: 'a local dashboard of all runs under results/', run: async (argv) => (await import('./report.js')).serveCommand(argv) },
-  {
-    name: 'clone',
-    summary: "the cloning mode (docs/cloning.md): train a base, expand it, train both ('plab clone check' runs the symmetry checks)",
-    run: async (argv) => (await import('./clone.js')).cloneCommand(argv),
-  },
-  {
-    name: 'analyze',
-    summary: "analyses of a run's saved arrays ('plab analyze manifolds <results dir>': class-manifold capacity and geometry)",
-    run: async (argv) => (await import('./analyze.js')).analyzeCommand(argv),
-  },
-  { name: 'export', summary: "a run's metrics as one long CSV table ('plab export <results dir>')", run: async (argv) => (await import('./export.js')).exportCommand(argv) },
-  { name: 'data', summary: "turn an image-folder dataset into .npy arrays ('plab data prepare')", run: async (argv) => (await import('./data.js')).dataCommand(argv) },
-  {
-    name: 'config',
-    summary: "show the config groups and options ('plab config show [group]')",
-    run: (argv) => {
-      const usage = 'usage: plab config show [group | overrides...]';
-      if (argv.includes('--help') || argv.includes('-h')) {
-        console.log(`${usage}\n\nPrints every config group's options with their defaults, or one group's; with overrides\n('model=cnn optimizer.lr=0.01'), the config they resolve to, as 'plab run --cfg' does.`);
-        return 0;
-      }
-      const [sub, group, ...more] = argv;
-      if (sub !== 'show') throw new Error(`config: unknown subcommand '${sub ?? ''}'\n${usage}`);
-      if (group !== undefined && (group.includes('=') || more.length > 0)) {
-        process.stdout.write(configToYaml(composeConfig([group, ...more])));
-        return 0;
-      }
-      console.log(formatHelp(group ? { group } : {}));
-      return 0;
-    },
-  },
-];
+/** A parser for a finite number, naming the rejected text. */
+function finiteNumber(text: string): number {
+  const value = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(value)) throw new InvalidArgumentError(`needs a number, got '${text}'`);
+  return value;
+}
+
+/** A parser for whole numbers >= 1 separated by commas, e.g. '2,4,8'. */
+function wholeNumbers(text: string): number[] {
+  const values = text.split(',').map(Number);
+  if (values.some((value) => !Number.isInteger(value) || value < 1)) throw new InvalidArgumentError(`needs whole numbers >= 1 separated by commas, e.g. 2,4,8, got '${text}'`);
+  return values;
+}
+
+/** Repeated or comma-separated values of an option, in order. */
+function collect(text: string, previous: string[] = []): string[] {
+  return [...previous, ...text.split(',').filter((part) => part !== '')];
+}
+
+/**
+ * Commands whose arguments their own modules still parse: commander routes them and passes every
+ * word through, -h included, so that each prints its own usage.
+ */
+function passThrough(program: Command, name: string, summary: string, run: (argv: string[]) => number | Promise<number>): void {
+  subcommand(program, name)
+    .description(summary)
+    .helpOption(false)
+    .allowUnknownOption()
+    .argument('[arguments...]')
+    .action(async (argv: string[]) => setExit(await run(argv)));
+}
+
+/**
+ * A command under `parent` whose parsing errors carry its name: 'plab: serve: option ...'. Made
+ * with addCommand rather than .command(), which would share the parent's output settings.
+ */
+function subcommand(parent: Command, name: string): Command {
+  const prefix = parent.parent ? `plab: ${parent.name()} ${name}: ` : `plab: ${name}: `;
+  const command = new Command(name)
+    .helpOption('-h, --help', 'print this help')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`${prefix}${text.replace(/^error: /, '')}`) });
+  parent.addCommand(command);
+  return command;
+}
+
+function setExit(code: number): void {
+  process.exitCode = code;
+}
+
+export function buildProgram(): Command {
+  // package.json sits two folders up from both src/cli/commands.ts and the bundle build/cli/main.js.
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const program = new Command('plab')
+    .description('Plasticity Lab: continual-learning experiments on libtorch')
+    .version(`plab ${version}`, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'print this help')
+    .helpCommand('help [command]', "print a command's help")
+    .option('--config-dir <dir>', "a folder of your own config groups and presets (model/mine.yaml: 'model=mine'), searched before plab's conf/ (repeatable)", collect)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`plab: ${text.replace(/^error: /, '')}`) });
+  const configDirs = (): string[] => (program.opts() as { configDir?: string[] }).configDir ?? [];
+
+  subcommand(program, 'run')
+    .description('run an experiment (or a sweep with -m)')
+    .argument('[overrides...]', "Hydra-style overrides: 'model=cnn', 'optimizer.lr=0.01', '+method.l1=1.0'")
+    .option('-m, --multirun', 'comma lists in the overrides become a sweep')
+    .option('-j, --jobs <n>', 'sweep runs at a time (default launcher.jobs)', wholeNumber(1, Infinity, '-j 2'))
+    .option('--run-dir <dir>', 'the folder to write (same as run_dir=DIR)')
+    .option('--resume <dir>', 'continue an interrupted run (a run folder, or an algorithm folder for its latest run)')
+    .option('--cfg', 'print the resolved config and exit')
+    .option('-q, --quiet', 'no progress and no summary table')
+    .addHelpText('after', () => `\n${RUN_HELP}\n\n${formatHelp({ configDirs: configDirs() })}\n`)
+    .action(async (overrides: string[], options: { multirun?: boolean; jobs?: number; runDir?: string; resume?: string; cfg?: boolean; quiet?: boolean }) => {
+      setExit(await (await import('./run.js')).runCommand({ overrides, sweep: !!options.multirun, jobs: options.jobs ?? null, runDir: options.runDir ?? null, resume: options.resume ?? null, cfg: !!options.cfg, quiet: !!options.quiet, configDirs: configDirs() }));
+    });
+
+  const sweep = subcommand(program, 'sweep').description("follow a sweep submitted with launcher=slurm ('plab sweep status DIR', 'plab sweep collect DIR')");
+  for (const [sub, summary] of [
+    ['status', "each job's state (from squeue while SLURM holds it, then from the job's folder)"],
+    ['collect', "once every job has finished: merge each population's member shards into its run folder, then write DIR/sweep_summary.json and print the table"],
+  ] as const) {
+    subcommand(sweep, sub)
+      .description(summary)
+      .argument('<dir>', "the sweep folder that 'plab run -m … launcher=slurm' printed (it holds sweep.json)")
+      .action(async (dir: string) => setExit((await import('./sweep.js')).sweepCommand(sub, dir)));
+  }
+
+  subcommand(program, 'ls')
+    .description('list the runs under a results root: status, ACC, wall time and the config keys they differ in')
+    .argument('[root]', 'the results root', 'results')
+    .action(async (root: string) => setExit((await import('./ls.js')).lsCommand(root)));
+
+  subcommand(program, 'compare')
+    .description("final metrics of runs side by side (mean ± std over members) with Welch's t-test against the first")
+    .argument('<runs...>', 'run folders, or algorithm folders for their latest run; the first is the baseline')
+    .option('--metric <name>', 'a metric to show (repeat, or separate with commas); default all', collect)
+    .action(async (runs: string[], options: { metric?: string[] }) => setExit((await import('./compare.js')).compareCommand(runs, options.metric ?? [])));
+
+  subcommand(program, 'report')
+    .description('write the figures and index.html of a run folder')
+    .argument('<run>', 'a run folder, or an algorithm folder (results/mnist/SL) for its latest run')
+    .addHelpText('after', '\nWrites <run>/report/: PNG and SVG figures and index.html, from the saved arrays.\n')
+    .action(async (run: string) => setExit(await (await import('./report.js')).reportCommand(run)));
+
+  subcommand(program, 'serve')
+    .description('a local dashboard of all runs under a results root')
+    .argument('[root]', 'the results root', 'results')
+    .option('--port <n>', 'port to listen on (0: any free one)', wholeNumber(0, 65535, '--port 8080'), 8080)
+    .option('--host <address>', 'address to listen on (0.0.0.0: every interface, so other machines can read your results)', '127.0.0.1')
+    .action(async (root: string, options: { port: number; host: string }) => setExit(await (await import('./report.js')).serveCommand(root, options)));
+
+  passThrough(program, 'clone', "the cloning mode (docs/cloning.md): train a base, expand it, train both ('plab clone check' runs the symmetry checks)", async (argv) => (await import('./clone.js')).cloneCommand(argv));
+  const analyze = subcommand(program, 'analyze').description("analyses of a run's saved arrays ('plab analyze manifolds <run>': class-manifold capacity and geometry)");
+  subcommand(analyze, 'manifolds')
+    .description('class-manifold capacity and geometry of the saved representations at the end of every finished task')
+    .argument('<run>', 'a run folder whose logging.snapshots included representations')
+    .option('--dichotomies <T>', 'random dichotomies per measurement (default 100)', wholeNumber(1, Infinity, '--dichotomies 100'))
+    .option('--gaussians <n>', 'Gaussian vectors per manifold of the mean-field theory (default 200)', wholeNumber(1, Infinity, '--gaussians 200'))
+    .option('--kappa <K>', 'margin of the mean-field capacity (default 0)', finiteNumber)
+    .option('--classes <P1,P2,...>', 'numbers of classes of the grid (default: five steps up to all)', wholeNumbers)
+    .option('--samples <M1,M2,...>', 'samples per class of the grid (default 1,2,4,8)', wholeNumbers)
+    .option('--seed <S>', 'seed of the dichotomies and Gaussian vectors', wholeNumber(0, Infinity, '--seed 0'))
+    .addHelpText('after', `\n${ANALYZE_HELP}\n`)
+    .action(async (run: string, options: { dichotomies?: number; gaussians?: number; kappa?: number; classes?: number[]; samples?: number[]; seed?: number }) => {
+      const { classes, samples, ...rest } = options;
+      setExit(await (await import('./analyze.js')).manifoldsCommand(run, { ...rest, ...(classes ? { classCounts: classes } : {}), ...(samples ? { sampleCounts: samples } : {}) }));
+    });
+
+  subcommand(program, 'export')
+    .description("a run's metrics as one long CSV table")
+    .argument('<run>', 'a run folder, or an algorithm folder for its latest run')
+    .addOption(new Option('--format <format>', 'table format').choices(['csv']).default('csv'))
+    .option('--out <file>', 'write to FILE instead of standard output')
+    .addHelpText('after', `\n${EXPORT_HELP}\n`)
+    .action(async (run: string, options: { out?: string }) => setExit((await import('./export.js')).exportCommand(run, options.out ?? null)));
+
+  const data = subcommand(program, 'data').description("turn an image-folder dataset into .npy arrays ('plab data prepare')");
+  subcommand(data, 'prepare')
+    .description('an image-folder dataset (one folder per class) as .npy arrays: {train,test}_images.npy (uint8 [N, C, size, size]), {train,test}_labels.npy and classes.json')
+    .argument('<images>', 'the image folder')
+    .argument('<output>', "the output folder; use it with dataset=npz dataset.root=<output>")
+    .option('--size <n>', 'side of the square images (default 28)', wholeNumber(1, Infinity, '--size 28'))
+    .addOption(new Option('--channels <c>', '1 (gray, default) or 3 (RGB)').choices(['1', '3']).argParser((text) => Number(text) as 1 | 3))
+    .option('--test-fraction <f>', 'hold out this fraction of each class as the test split when the folder has none', finiteNumber)
+    .action(async (images: string, output: string, options: { size?: number; channels?: 1 | 3; testFraction?: number }) => setExit(await (await import('./data.js')).prepareCommand(images, output, options)));
+
+  const config = subcommand(program, 'config').description("show the config groups and options ('plab config show [group]')");
+  subcommand(config, 'show')
+    .description("every config group's options with their defaults, or one group's; with overrides ('model=cnn optimizer.lr=0.01'), the config they resolve to, as 'plab run --cfg' does")
+    .argument('[group | overrides...]')
+    .action((words: string[]) => {
+      const [group, ...more] = words;
+      if (group !== undefined && (group.includes('=') || more.length > 0)) process.stdout.write(configToYaml(composeConfig(words, { configDirs: configDirs() })));
+      else console.log(formatHelp({ configDirs: configDirs(), ...(group ? { group } : {}) }));
+    });
+
+  return program;
+}

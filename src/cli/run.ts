@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { composeConfig, configToYaml, expandSweep, formatHelp, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
+import { composeConfig, configToYaml, expandSweep, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
 import type { ExperimentObserver } from '../cl/experiment.js';
 import { INTERRUPTED_EXIT, RunInterrupted } from '../cl/interrupt.js';
 import { stepMeans } from '../cl/loop.js';
@@ -15,7 +15,8 @@ import { formatOutcome, readJobOutcome, runOutcomes, writeSweepSummary, type Swe
 import { tensorBoardObserver } from '../report/tensorboard-run.js';
 import { ProgressBar } from './progress.js';
 
-interface RunArguments {
+/** What `plab run` was given (parsed in src/cli/commands.ts). */
+export interface RunArguments {
   overrides: string[];
   resume: string | null;
   sweep: boolean;
@@ -24,50 +25,20 @@ interface RunArguments {
   /** Where the run writes (run_dir=DIR or --run-dir DIR); default a new results/{dataset}/{algorithm}/{date}_{time}[_{overrides}]. */
   runDir: string | null;
   quiet: boolean;
-  help: boolean;
   /** Print the resolved config and exit (Hydra's --cfg job). */
   cfg: boolean;
+  /** A user's own config folders, searched before plab's conf/ (--config-dir). */
+  configDirs: string[];
 }
 
-function parseArguments(argv: string[]): RunArguments {
-  const parsed: RunArguments = { overrides: [], resume: null, sweep: false, jobs: null, runDir: null, quiet: false, help: false, cfg: false };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') parsed.help = true;
-    else if (arg === '--resume') {
-      parsed.resume = argv[i + 1] ?? null;
-      if (!parsed.resume) throw new Error('--resume needs the results directory of the run, e.g. --resume results/mnist/SL (its latest run)');
-      i += 1;
-    } else if (arg === '-m' || arg === '--multirun') parsed.sweep = true;
-    else if (arg === '-j' || arg === '--jobs') {
-      const text = argv[++i];
-      parsed.jobs = text === undefined || text.trim() === '' ? NaN : Number(text);
-      if (!Number.isInteger(parsed.jobs) || parsed.jobs < 1) throw new Error(`${arg} needs a whole number of runs at a time, e.g. -j 2, got ${text === undefined ? 'nothing' : `'${text}'`}`);
-    } else if (arg === '--run-dir' || arg.startsWith('run_dir=')) {
-      parsed.runDir = arg === '--run-dir' ? (argv[++i] ?? null) : arg.slice('run_dir='.length);
-      if (!parsed.runDir) throw new Error(`${arg === '--run-dir' ? '--run-dir' : 'run_dir='} needs a directory, e.g. run_dir=results/mine`);
-    }
-    else if (arg === '--quiet' || arg === '-q') parsed.quiet = true;
-    else if (arg === '--cfg') parsed.cfg = true;
-    else if (arg.startsWith('-')) throw new Error(`unknown option '${arg}' for 'plab run'; options: --resume DIR, -m (sweep), -j N, --run-dir DIR, --cfg, --quiet, --help`);
-    else parsed.overrides.push(arg);
-  }
-  return parsed;
+/** run_dir=DIR among the overrides is --run-dir DIR, Hydra's hydra.run.dir. */
+function takeRunDir(args: RunArguments): RunArguments {
+  const given = args.overrides.filter((override) => override.startsWith('run_dir='));
+  if (given.length === 0) return args;
+  const runDir = given[given.length - 1].slice('run_dir='.length);
+  if (!runDir) throw new Error('run_dir= needs a directory, e.g. run_dir=results/mine');
+  return { ...args, runDir, overrides: args.overrides.filter((override) => !override.startsWith('run_dir=')) };
 }
-
-export const runHelp = `usage: plab run [overrides...] [run_dir=DIR] [--resume DIR] [-m] [-j N] [--cfg] [--quiet]
-
-Runs a continual-learning experiment. Overrides follow Hydra: 'model=cnn' picks a group option,
-'optimizer.lr=0.01' sets a key, '+method.l1=1.0' adds one. Each run writes a folder of its own,
-results/{dataset}/{algorithm}/{date}_{time}[_{overrides}], and {algorithm}/latest points at the
-newest; run_dir=DIR (or --run-dir DIR) pins the folder instead, and continues the run there if it
-was interrupted. With -m, comma lists become a sweep: 'plab run -m optimizer.lr=0.1,0.01 seed=0,1'
-runs four experiments, -j N of them at a time (default launcher.jobs, 1: on two cores one run at a
-time is fastest), in one sweep folder with a sub-folder per job named by its overrides; with
-launcher=slurm they are one SLURM job array instead.
---resume DIR continues an interrupted run from its last finished task: DIR is a run folder, or an
-algorithm folder for its latest run. A folder has one writer at a time (a lock names it). --cfg prints the
-resolved config and exits without running.`;
 
 /** The progress bar of a run, and a line per finished task. */
 function progressObserver(progress: ProgressBar): ExperimentObserver {
@@ -106,9 +77,9 @@ async function runAndPrint(config: ExperimentConfig, runDir: string, options: { 
   await runExperiment(config, runDir, { resume: options.resume, overrides: options.overrides, observers, notify: (message) => progress.done(message) });
 }
 
-export async function runCommand(argv: string[]): Promise<number> {
+export async function runCommand(given: RunArguments): Promise<number> {
   try {
-    return await runOrSweep(argv);
+    return await runOrSweep(takeRunDir(given));
   } catch (error) {
     if (!(error instanceof RunInterrupted)) throw error;
     console.error(`plab: run ${error.message}; 'plab run --resume DIR' (or the same run_dir=) continues it`);
@@ -116,14 +87,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function runOrSweep(argv: string[]): Promise<number> {
-  const args = parseArguments(argv);
-  if (args.help) {
-    console.log(`${runHelp}\n\n${formatHelp()}`);
-    return 0;
-  }
+async function runOrSweep(args: RunArguments): Promise<number> {
   if (args.cfg) {
-    process.stdout.write(configToYaml(composeConfig(args.overrides)));
+    process.stdout.write(configToYaml(composeConfig(args.overrides, { configDirs: args.configDirs })));
     return 0;
   }
   if (args.resume) {
@@ -134,7 +100,7 @@ async function runOrSweep(argv: string[]): Promise<number> {
     return 0;
   }
   if (!args.sweep) {
-    const config = composeConfig(args.overrides);
+    const config = composeConfig(args.overrides, { configDirs: args.configDirs });
     // A population split into member shards runs as a sweep of its shards.
     if ((config.launcher.shards ?? 1) > 1 && (config.launcher.shard ?? null) === null) return runSweep(args);
     if (args.runDir !== null) {
@@ -160,7 +126,7 @@ async function runOrSweep(argv: string[]): Promise<number> {
  */
 async function runSweep(args: RunArguments): Promise<number> {
   const grid = expandSweep(args.overrides);
-  const configs = grid.map((job) => composeConfig(job.overrides));
+  const configs = grid.map((job) => composeConfig(job.overrides, { configDirs: args.configDirs }));
   // One folder for the sweep, under the algorithm folder of its first job, and one per job in it.
   const sweepDir = args.runDir ?? newRunFolder(resultsPath(configs[0]), args.sweep ? ['multirun'] : args.overrides);
   // A run of several member shards is a job per shard, in its run folder's shards/ (collect merges them).
@@ -169,7 +135,7 @@ async function runSweep(args: RunArguments): Promise<number> {
     const name = (args.sweep ? sweepJobName(job) || `job${index}` : '') || basename(sweepDir);
     const runDir = args.sweep ? join(sweepDir, name) : sweepDir;
     const { shards = 1, shard = null } = config.launcher;
-    if (shards === 1 || shard !== null) return [{ ...job, name, config, runDir }];
+    if (shards === 1 || shard !== null) return [{ ...job, name, config, run_dir: runDir }];
     // Bad shard settings are named before any job starts.
     memberShard({ ...config, launcher: { ...config.launcher, shard: 0 } });
     return Array.from({ length: shards }, (_, index) => ({
@@ -177,14 +143,15 @@ async function runSweep(args: RunArguments): Promise<number> {
       name: `${name}/shard_${index}`,
       overrides: [...job.overrides, `launcher.shard=${index}`],
       config,
-      runDir: join(runDir, 'shards', `shard_${index}`),
-      population: { name, runDir },
+      run_dir: join(runDir, 'shards', `shard_${index}`),
+      population: { name, run_dir: runDir },
     }));
   });
   console.log(`sweep: ${jobs.length} runs in ${sweepDir}`);
-  const entries: SweepJobEntry[] = jobs.map(({ name, swept, overrides, runDir, population }) => ({ name, swept, overrides, runDir, ...(population ? { population } : {}) }));
+  const entries: SweepJobEntry[] = jobs.map(({ name, swept, overrides, run_dir, population }) => ({ name, swept, overrides, run_dir, ...(population ? { population } : {}) }));
   const launcher = jobs[0].config.launcher;
-  const plab = [process.execPath, ...process.execArgv, resolve(process.argv[1])];
+  // The jobs' command: this one, with the user's config folders (absolute, for SLURM's working folder).
+  const plab = [process.execPath, ...process.execArgv, resolve(process.argv[1]), ...args.configDirs.flatMap((dir) => ['--config-dir', resolve(dir)])];
   if (launcher.name === 'slurm') {
     const jobId = submitSweep(sweepDir, entries, launcher, plab);
     console.log(`sweep: submitted ${jobs.length} jobs as SLURM array ${jobId}; follow with 'plab sweep status ${sweepDir}', then 'plab sweep collect ${sweepDir}'`);
@@ -193,8 +160,8 @@ async function runSweep(args: RunArguments): Promise<number> {
   const failures = new Map<string, string>();
   const runJob = (job: (typeof entries)[number]) =>
     new Promise<void>((resolve) => {
-      console.log(`sweep: starting ${job.swept.join(' ') || '(no swept keys)'} -> ${job.runDir}`);
-      const child = spawn(plab[0], [...plab.slice(1), 'run', ...job.overrides, '--run-dir', job.runDir, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      console.log(`sweep: starting ${job.swept.join(' ') || '(no swept keys)'} -> ${job.run_dir}`);
+      const child = spawn(plab[0], [...plab.slice(1), 'run', ...job.overrides, '--run-dir', job.run_dir, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let errors = '';
       child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
       child.on('exit', (code) => {

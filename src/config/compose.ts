@@ -16,6 +16,8 @@ type Tree = Record<string, unknown>;
 export interface ComposeOptions {
   /** The conf/ folder; default: the one that ships with plab. */
   confDir?: string;
+  /** A user's own config folders, searched before confDir (--config-dir). */
+  configDirs?: readonly string[];
 }
 
 function isMapping(value: unknown): value is Tree {
@@ -163,7 +165,7 @@ function withSweepHint(error: unknown, overrides: OverrideParts[]): unknown {
 
 /** The validated config for these command-line overrides. */
 export function composeConfig(overrideTexts: readonly string[] = [], options: ComposeOptions = {}): ExperimentConfig {
-  const repository = new ConfigRepository(options.confDir);
+  const repository = new ConfigRepository(options.confDir, options.configDirs);
   const parts = overrideTexts.map(splitOverride);
   try {
     const overrides = overrideTexts.map(parseOverride);

@@ -12,3 +12,12 @@ export function flattenConfig(config: unknown, prefix = ''): Record<string, Flat
   for (const [key, value] of Object.entries(config)) Object.assign(out, flattenConfig(value, prefix ? `${prefix}.${key}` : key));
   return out;
 }
+
+/**
+ * The keys in which flattened configs differ (a key missing from some counts as differing), in the
+ * order they first appear: what tells runs apart in a listing or a comparison.
+ */
+export function differingKeys(configs: readonly Record<string, FlatValue>[]): string[] {
+  const keys = [...new Set(configs.flatMap((config) => Object.keys(config)))];
+  return keys.filter((key) => configs.some((config) => config[key] !== configs[0][key]));
+}

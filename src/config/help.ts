@@ -10,6 +10,8 @@ import { didYouMean } from './suggest.js';
 
 export interface HelpOptions {
   confDir?: string;
+  /** A user's own config folders (--config-dir), whose options are listed too. */
+  configDirs?: readonly string[];
   /** Only this group (and no top-level keys). */
   group?: string;
 }
@@ -93,7 +95,7 @@ const GRAMMAR = [
 
 /** Every option and key with its help; `group` narrows it to one group. */
 export function formatHelp(options: HelpOptions = {}): string {
-  const repository = new ConfigRepository(options.confDir);
+  const repository = new ConfigRepository(options.confDir, options.configDirs);
   const { defaults, values } = repository.primary();
   if (options.group !== undefined) {
     if (!isGroupName(options.group)) throw new ConfigError(`unknown group '${options.group}'${didYouMean(options.group, groupNames) || ';'} groups: ${groupNames.join(', ')}`);

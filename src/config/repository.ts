@@ -1,6 +1,9 @@
 // The conf/ directory, Hydra's way: config.yaml with a defaults list naming one option per group,
-// and one folder per group holding an option file per choice (conf/model/mlp.yaml, …).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// and one folder per group holding an option file per choice (conf/model/mlp.yaml, …). As with
+// Hydra's --config-dir, a user's own folders come first on the search path: their option files add
+// presets to the groups (or replace a same-named one), and a config.yaml of theirs replaces the
+// primary config.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
@@ -32,15 +35,37 @@ function readYaml(file: string): unknown {
 }
 
 export class ConfigRepository {
-  constructor(readonly dir: string = defaultConfDir) {
+  /** The folders searched, first match wins: the user's (--config-dir), then `dir`. */
+  readonly searchPath: string[];
+
+  constructor(
+    readonly dir: string = defaultConfDir,
+    userDirs: readonly string[] = [],
+  ) {
     if (!existsSync(join(dir, 'config.yaml'))) {
       throw new ConfigError(`no config.yaml in ${dir}; point to a conf/ folder holding config.yaml and one folder per group`);
     }
+    for (const user of userDirs) {
+      if (!existsSync(user) || !statSync(user).isDirectory()) throw new ConfigError(`--config-dir ${user}: no such folder; give a folder of group folders (e.g. ${join(user, 'model', 'mine.yaml')})`);
+      // A misspelt group folder would otherwise be ignored without a word.
+      for (const entry of readdirSync(user, { withFileTypes: true })) {
+        if (entry.isDirectory() && !isGroupName(entry.name) && readdirSync(join(user, entry.name)).some((file) => file.endsWith('.yaml'))) {
+          throw new ConfigError(`--config-dir ${user}: '${entry.name}' is not a config group${didYouMean(entry.name, groupNames) || ';'} groups: ${groupNames.join(', ')}`);
+        }
+      }
+    }
+    this.searchPath = [...userDirs, dir];
+  }
+
+  /** The first file of the search path at `relative`, or null. */
+  private find(relative: string): string | null {
+    for (const folder of this.searchPath) if (existsSync(join(folder, relative))) return join(folder, relative);
+    return null;
   }
 
   /** config.yaml: the defaults list (one entry per group, each required) and its other keys. */
   primary(): PrimaryConfig {
-    const file = join(this.dir, 'config.yaml');
+    const file = this.find('config.yaml')!;
     const { defaults: list, ...values } = asMapping(readYaml(file), file);
     if (!Array.isArray(list)) throw new ConfigError(`${file}: 'defaults' must be a list like '- model: mlp', got ${showValue(list)}`);
     const defaults: Partial<Record<GroupName, string>> = {};
@@ -60,14 +85,16 @@ export class ConfigRepository {
     return { defaults: defaults as Record<GroupName, string>, values };
   }
 
-  /** The options of a group: the stems of the .yaml files in its folder, sorted. */
+  /** The options of a group: the stems of the .yaml files in its folders, sorted. */
   options(group: GroupName): string[] {
-    const folder = join(this.dir, group);
-    if (!existsSync(folder)) return [];
-    return readdirSync(folder)
-      .filter((file) => file.endsWith('.yaml'))
-      .map((file) => file.slice(0, -'.yaml'.length))
-      .sort();
+    const stems = this.searchPath.flatMap((folder) =>
+      existsSync(join(folder, group))
+        ? readdirSync(join(folder, group))
+            .filter((file) => file.endsWith('.yaml'))
+            .map((file) => file.slice(0, -'.yaml'.length))
+        : [],
+    );
+    return [...new Set(stems)].sort();
   }
 
   /** Throws a ConfigError that suggests the nearest option when `option` is not one of the group's. */
@@ -82,7 +109,7 @@ export class ConfigRepository {
   /** The contents of an option file, e.g. load('model', 'mlp') reads conf/model/mlp.yaml. */
   load(group: GroupName, option: string): Record<string, unknown> {
     this.checkOption(group, option);
-    const file = join(this.dir, group, `${option}.yaml`);
+    const file = this.find(join(group, `${option}.yaml`))!;
     return asMapping(readYaml(file), file);
   }
 }

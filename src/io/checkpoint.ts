@@ -24,12 +24,13 @@ export interface Checkpoint {
 
 interface Manifest {
   format: 'plab-checkpoint';
-  version: 1;
-  nextTask: number;
+  /** 2: snake_case keys (1 had nextTask and rngStates). */
+  version: 2;
+  next_task: number;
   /** The .npz in the checkpoint folder that holds this checkpoint's tensors. */
   arrays: string;
   tensors: string[];
-  rngStates: string[];
+  rng_states: string[];
   extra: unknown;
 }
 
@@ -56,11 +57,11 @@ export function saveCheckpoint(directory: string, checkpoint: Checkpoint, option
   writeFileAtomic(join(directory, file), encodeNpz(arrays), options);
   const manifest: Manifest = {
     format: 'plab-checkpoint',
-    version: 1,
-    nextTask: checkpoint.nextTask,
+    version: 2,
+    next_task: checkpoint.nextTask,
     arrays: file,
     tensors: tensors.map(([name]) => name),
-    rngStates: rngStates.map(([name]) => name),
+    rng_states: rngStates.map(([name]) => name),
     extra: checkpoint.extra ?? null,
   };
   writeJsonAtomic(join(directory, MANIFEST), manifest, options);
@@ -79,8 +80,10 @@ export function loadCheckpoint(directory: string): Checkpoint | null {
   } catch (error) {
     throw new Error(`${manifestPath} is damaged (${(error as Error).message}); delete the checkpoint folder to restart the run from task 0`);
   }
-  if (manifest.format !== 'plab-checkpoint' || manifest.version !== 1) {
-    throw new Error(`${manifestPath} is not a plab checkpoint of version 1 (format ${manifest.format}, version ${manifest.version})`);
+  if (manifest.format !== 'plab-checkpoint' || manifest.version !== 2) {
+    throw new Error(
+      `${manifestPath} is not a plab checkpoint of version 2 (format ${manifest.format}, version ${manifest.version}); an older plab wrote it: finish the run with that version, or delete the checkpoint folder to restart the run from task 0`,
+    );
   }
   const arraysPath = join(directory, manifest.arrays);
   if (!existsSync(arraysPath)) throw new Error(`${manifestPath} names ${manifest.arrays}, which is missing; delete the checkpoint folder to restart the run from task 0`);
@@ -94,7 +97,7 @@ export function loadCheckpoint(directory: string): Checkpoint | null {
     }
     return result;
   };
-  return { nextTask: manifest.nextTask, tensors: take(TENSOR_PREFIX, manifest.tensors), rngStates: take(RNG_PREFIX, manifest.rngStates), extra: manifest.extra };
+  return { nextTask: manifest.next_task, tensors: take(TENSOR_PREFIX, manifest.tensors), rngStates: take(RNG_PREFIX, manifest.rng_states), extra: manifest.extra };
 }
 
 /** The states of named generators, for Checkpoint.rngStates. */

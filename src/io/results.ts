@@ -2,12 +2,13 @@
 //   results/{dataset}/{algorithm}/{date}_{time}[_{overrides}]/  (src/io/run-folder.ts)
 //     config.yaml  plan.json  summary.json  report/  checkpoint/
 //     task_{t:03d}/  metrics.npz  expert_metrics.npz  representations.npy  binary_labels.npy
-//                    weights.npz  metadata.json  (manifolds.npz: plab analyze manifolds)
+//                    weights.npz  snapshot_steps.npz  metadata.json  (manifolds.npz: plab analyze manifolds)
 // A task directory counts as finished only once metadata.json exists: it is written last, after
 // every array file, so a run killed mid-flush leaves a task that is visibly unfinished.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTemporaryFiles, writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from './atomic.js';
+import { snakeCaseKeys } from './snake-case.js';
 
 /** The files of a task directory. */
 export const TASK_FILES = {
@@ -16,6 +17,8 @@ export const TASK_FILES = {
   representations: 'representations.npy',
   binaryLabels: 'binary_labels.npy',
   weights: 'weights.npz',
+  /** The training steps of the snapshots written (src/cl/snapshot-policy.ts). */
+  snapshotSteps: 'snapshot_steps.npz',
   /** Class-manifold measures, written afterwards by `plab analyze manifolds`. */
   manifolds: 'manifolds.npz',
   /** Written last: its presence marks the task as finished. */
@@ -110,7 +113,7 @@ export function startRun(root: string, contents: { configYaml: string; plan: unk
   rmSync(paths.summary, { force: true });
   removeTemporaryFiles(root);
   writeFileAtomic(paths.config, contents.configYaml, options);
-  writeJsonAtomic(paths.plan, contents.plan, options);
+  writeJsonAtomic(paths.plan, snakeCaseKeys(contents.plan), options);
   return paths;
 }
 

@@ -48,6 +48,16 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * The process writing `folder` now, or null: no lock, an unreadable one, or a stale one whose
+ * process is gone from this host. A holder on another host is taken as live (its pid cannot be
+ * checked from here).
+ */
+export function liveLockHolder(folder: string): LockHolder | null {
+  const holder = readHolder(join(folder, LOCK_FILE));
+  return holder && (holder.host !== hostname() || alive(holder.pid)) ? holder : null;
+}
+
+/**
  * Takes the lock of `folder` (created if missing) for this process, or throws a ResultsError that
  * names the holder. `notice` hears about a stale lock taken over.
  */

@@ -54,7 +54,7 @@ export function sbatchScript(jobs: readonly SweepJobEntry[], config: SlurmLaunch
     ...(config.account ? [`--account=${config.account}`] : []),
     ...config.extra,
   ];
-  const cases = jobs.map((job, index) => `  ${index}) dir=${shellQuote(job.runDir)}; overrides=(${job.overrides.map(shellQuote).join(' ')}) ;;`);
+  const cases = jobs.map((job, index) => `  ${index}) dir=${shellQuote(job.run_dir)}; overrides=(${job.overrides.map(shellQuote).join(' ')}) ;;`);
   return [
     '#!/bin/bash',
     ...options.map((option) => `#SBATCH ${option}`),
@@ -97,7 +97,7 @@ function sbatchAvailable(): void {
 export function submitSweep(sweepDir: string, jobs: readonly SweepJobEntry[], config: SlurmLauncherConfig, plab: readonly string[]): string {
   if (jobs.length === 0) throw new Error('a sweep with no jobs cannot be submitted');
   sbatchAvailable();
-  const absoluteJobs = jobs.map((job) => ({ ...job, runDir: resolve(job.runDir) }));
+  const absoluteJobs = jobs.map((job) => ({ ...job, run_dir: resolve(job.run_dir) }));
   const dir = resolve(sweepDir);
   mkdirSync(join(dir, 'slurm'), { recursive: true });
   const scriptPath = join(dir, 'sweep.sbatch');

@@ -10,14 +10,14 @@ export interface SweepJobEntry {
   name: string;
   swept: string[];
   overrides: string[];
-  runDir: string;
+  run_dir: string;
   /** For a member shard (launcher.shards > 1): the population's run, into which collect merges its shards. */
-  population?: { name: string; runDir: string };
+  population?: { name: string; run_dir: string };
 }
 
 export interface JobOutcome {
   name: string;
-  runDir: string;
+  run_dir: string;
   swept: string[];
   /** Average accuracy over members, or null when the job has no summary.json. */
   accuracy: { mean: number; std: number } | null;
@@ -27,10 +27,10 @@ export interface JobOutcome {
 
 /** A job's outcome from its folder; `failure` says why when summary.json is missing. */
 export function readJobOutcome(job: SweepJobEntry, failure = 'no summary.json yet'): JobOutcome {
-  const summaryPath = join(job.runDir, 'summary.json');
-  if (!existsSync(summaryPath)) return { name: job.name, runDir: job.runDir, swept: job.swept, accuracy: null, failure };
+  const summaryPath = join(job.run_dir, 'summary.json');
+  if (!existsSync(summaryPath)) return { name: job.name, run_dir: job.run_dir, swept: job.swept, accuracy: null, failure };
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { metrics: { average_accuracy: { mean: number; std: number } } };
-  return { name: job.name, runDir: job.runDir, swept: job.swept, accuracy: summary.metrics.average_accuracy, failure: null };
+  return { name: job.name, run_dir: job.run_dir, swept: job.swept, accuracy: summary.metrics.average_accuracy, failure: null };
 }
 
 /**
@@ -46,14 +46,14 @@ export function runOutcomes(jobs: readonly SweepJobEntry[], failures: ReadonlyMa
       outcomes.push(readJobOutcome(job, failures.get(job.name)));
       continue;
     }
-    if (merged.has(population.runDir)) continue;
-    merged.add(population.runDir);
-    const shards = jobs.filter((other) => other.population?.runDir === population.runDir);
+    if (merged.has(population.run_dir)) continue;
+    merged.add(population.run_dir);
+    const shards = jobs.filter((other) => other.population?.run_dir === population.run_dir);
     const run = { ...job, ...population };
-    const failed = shards.find((shard) => failures.has(shard.name) || !existsSync(join(shard.runDir, 'summary.json')));
+    const failed = shards.find((shard) => failures.has(shard.name) || !existsSync(join(shard.run_dir, 'summary.json')));
     if (failed) outcomes.push({ ...readJobOutcome(run), accuracy: null, failure: `shard ${failed.name}: ${failures.get(failed.name) ?? 'no summary.json yet'}` });
     else {
-      mergeShards(shards.map((shard) => shard.runDir), population.runDir);
+      mergeShards(shards.map((shard) => shard.run_dir), population.run_dir);
       outcomes.push(readJobOutcome(run));
     }
   }

@@ -4,7 +4,7 @@ import { type Tensor, isTensor } from '../tensor/index.js';
 
 export interface MemberStat {
   /** One value per member, in member order. */
-  perMember: number[];
+  per_member: number[];
   /** Mean over members, ignoring NaN (NaN if every member is NaN). */
   mean: number;
   /** Sample standard deviation over members (n - 1 in the denominator), ignoring NaN; 0 for one member. */
@@ -21,9 +21,9 @@ export function memberStat(values: Tensor | readonly number[]): MemberStat {
   }
   const perMember = isTensor(values) ? values.toArray() : [...values];
   const finite = perMember.filter((value) => !Number.isNaN(value));
-  if (finite.length === 0) return { perMember, mean: NaN, std: NaN, min: NaN, max: NaN };
+  if (finite.length === 0) return { per_member: perMember, mean: NaN, std: NaN, min: NaN, max: NaN };
   const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
   const squares = finite.reduce((a, b) => a + (b - mean) ** 2, 0);
   const std = finite.length > 1 ? Math.sqrt(squares / (finite.length - 1)) : 0;
-  return { perMember, mean, std, min: Math.min(...finite), max: Math.max(...finite) };
+  return { per_member: perMember, mean, std, min: Math.min(...finite), max: Math.max(...finite) };
 }

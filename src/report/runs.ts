@@ -4,6 +4,9 @@
 // share a parent directory are listed together as a sweep.
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { runStatus, wallSeconds, type RunStatus } from '../cl/run-status.js';
+import { differingKeys, flattenConfig, type FlatValue } from '../config/flatten.js';
 import { parseTaskDirectoryName } from '../io/results.js';
 
 export interface RunEntry {
@@ -13,8 +16,14 @@ export interface RunEntry {
   /** Tasks whose metadata.json exists (finished). */
   finished: number;
   members?: number;
-  /** Average accuracy after the last task, mean over members, when summary.json has it. */
+  /** Average accuracy after the last task, mean and std over members, when summary.json has it. */
   averageAccuracy?: number;
+  averageAccuracyStd?: number;
+  status: RunStatus;
+  /** Seconds its processes ran (src/cl/run-status.ts), null without provenance.json. */
+  wallSeconds: number | null;
+  /** Its values of the config keys in which the listed runs differ (dotted keys). */
+  differences: Record<string, FlatValue>;
   hasSummary: boolean;
   hasReport: boolean;
   /** Last modification, ms since the epoch. */
@@ -30,18 +39,29 @@ export interface SweepEntry {
 const SKIP = new Set(['report', 'checkpoint', 'node_modules']);
 
 function isRun(dir: string, names: string[]): boolean {
-  return names.some((n) => n === 'config.yaml' || n === 'plan.json' || n === 'summary.json' || (parseTaskDirectoryName(n) !== null && statSync(join(dir, n)).isDirectory()));
+  // config.yaml alone is no run: a conf/ folder (--config-dir) has one too.
+  return names.some((n) => n === 'plan.json' || n === 'summary.json' || (parseTaskDirectoryName(n) !== null && statSync(join(dir, n)).isDirectory()));
 }
 
-function readSummary(dir: string): { members?: number; averageAccuracy?: number } {
+function readSummary(dir: string): { members?: number; averageAccuracy?: number; averageAccuracyStd?: number } {
   try {
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
-    const metrics = summary.metrics as Record<string, { mean?: unknown }> | undefined;
-    const acc = metrics?.average_accuracy?.mean;
+    const metrics = summary.metrics as Record<string, { mean?: unknown; std?: unknown }> | undefined;
+    const acc = metrics?.average_accuracy;
     return {
       members: typeof summary.members === 'number' ? summary.members : undefined,
-      averageAccuracy: typeof acc === 'number' ? acc : undefined,
+      averageAccuracy: typeof acc?.mean === 'number' ? acc.mean : undefined,
+      averageAccuracyStd: typeof acc?.std === 'number' ? acc.std : undefined,
     };
+  } catch {
+    return {};
+  }
+}
+
+/** The run's config as dotted keys; empty when config.yaml is missing or unreadable. */
+function readFlatConfig(dir: string): Record<string, FlatValue> {
+  try {
+    return flattenConfig(parseYaml(readFileSync(join(dir, 'config.yaml'), 'utf8')));
   } catch {
     return {};
   }
@@ -50,6 +70,7 @@ function readSummary(dir: string): { members?: number; averageAccuracy?: number 
 function describe(root: string, dir: string, names: string[]): RunEntry {
   const taskDirs = names.filter((n) => parseTaskDirectoryName(n) !== null);
   const modified = Math.max(statSync(dir).mtimeMs, ...taskDirs.map((n) => statSync(join(dir, n)).mtimeMs));
+  const status = runStatus(dir);
   return {
     id: relative(root, dir).split(sep).join('/'),
     tasks: taskDirs.length,
@@ -58,6 +79,9 @@ function describe(root: string, dir: string, names: string[]): RunEntry {
     hasSummary: names.includes('summary.json'),
     hasReport: existsSync(join(dir, 'report', 'figures.json')),
     modified,
+    status,
+    wallSeconds: wallSeconds(dir, status, modified),
+    differences: {},
   };
 }
 
@@ -87,6 +111,9 @@ export function discoverRuns(root: string, maxDepth = 6): { runs: RunEntry[]; sw
     }
   };
   walk(root, 0);
+  const configs = runs.map((run) => readFlatConfig(join(root, run.id)));
+  const keys = differingKeys(configs);
+  runs.forEach((run, index) => (run.differences = Object.fromEntries(keys.map((key) => [key, configs[index][key] ?? '-']))));
   const byParent = new Map<string, string[]>();
   for (const run of runs) {
     const parent = run.id.includes('/') ? run.id.slice(0, run.id.lastIndexOf('/')) : '';

@@ -7,12 +7,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
 import Fastify, { type FastifyReply } from 'fastify';
+import { compareRuns } from './compare.js';
 import { dashboardHtml } from './dashboard-page.js';
 import type { FigureOptions } from './figure.js';
 import { buildFigures } from './figures/index.js';
 import { missingLines } from './html.js';
 import { overlayChart, overlaySeries } from './overlay.js';
 import type { FigureRecord } from './report.js';
+import { ResultsError } from '../io/results.js';
 import { RunReader } from './run-data.js';
 import { discoverRuns } from './runs.js';
 
@@ -142,6 +144,15 @@ export async function startServer(options: ServerOptions): Promise<DashboardServ
       return await runPayload(runDir((request.query as { path?: unknown }).path));
     } catch (error) {
       return fail(reply, error);
+    }
+  });
+  app.get('/api/compare', async (request, reply) => {
+    try {
+      const metric = (request.query as { metric?: unknown }).metric;
+      const metrics = metric === undefined ? undefined : (Array.isArray(metric) ? metric : [metric]).map(String);
+      return compareRuns(runIds(request.query).map((id) => ({ name: id || '.', dir: runDir(id) })), metrics);
+    } catch (error) {
+      return fail(reply, error instanceof ResultsError ? new BadRequest(error.message) : error);
     }
   });
   app.get('/api/overlay/options', async (request, reply) => {

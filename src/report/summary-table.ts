@@ -7,7 +7,7 @@ export interface SummaryRow {
 }
 
 const SPREAD_KEYS = ['std', 'sd', 'spread'];
-const MEMBER_KEYS = ['perMember', 'per_member', 'members', 'values'];
+const MEMBER_KEYS = ['per_member', 'members', 'values'];
 
 function format(value: number): string {
   if (!Number.isFinite(value)) return String(value);

@@ -76,8 +76,8 @@ test('an exact clone starts as the base and its copies stay identical while it t
   const base = summary.stages[0].base;
   const clone = summary.stages[1].clone!;
   // Right after the expansion the clone computes the base's function ...
-  assert.deepEqual(clone.at_expansion.test_accuracy.perMember, base.test_accuracy.perMember);
-  clone.at_expansion.test_loss.perMember.forEach((loss, r) => assert.ok(Math.abs(loss - base.test_loss.perMember[r]) < 1e-5));
+  assert.deepEqual(clone.at_expansion.test_accuracy.per_member, base.test_accuracy.per_member);
+  clone.at_expansion.test_loss.per_member.forEach((loss, r) => assert.ok(Math.abs(loss - base.test_loss.per_member[r]) < 1e-5));
   // ... with copies that are the same units: similarity and R² 1, the base's effective rank.
   for (const row of [...at(arrays.get('stage1/clone_similarity')!, 0), ...at(arrays.get('stage1/clone_explained_variance')!, 0)]) {
     for (const value of row) assert.ok(Math.abs(value - 1) < 1e-5, `${value} right after expansion`);
@@ -92,7 +92,7 @@ test('function-preserving noise lets the copies diverge', async () => {
   const { summary, arrays } = await cloningRun(['training.symmetry_noise=0.5']);
   const clone = summary.stages[1].clone!;
   // The noise keeps the function: the clone starts at the base's accuracy, its copies still equal.
-  assert.deepEqual(clone.at_expansion.test_accuracy.perMember, summary.stages[0].base.test_accuracy.perMember);
+  assert.deepEqual(clone.at_expansion.test_accuracy.per_member, summary.stages[0].base.test_accuracy.per_member);
   for (const row of at(arrays.get('stage1/clone_similarity')!, 0)) for (const value of row) assert.ok(Math.abs(value - 1) < 1e-5);
   // Training then pulls the copies apart, which the exact clone's never are.
   for (const layer of [0, 1]) {
@@ -154,9 +154,15 @@ test('a CNN clone: conv channels are copied so that every feature map is a symme
       for (const row of at(arrays.get(`stage1/clone_${series}`)!, point)) for (const value of row) assert.ok(Math.abs(value - 1) < 1e-5, `${series} ${value} at point ${point}`);
     }
   }
-  assert.deepEqual(summary.stages[1].clone!.at_expansion.test_accuracy.perMember, summary.stages[0].base.test_accuracy.perMember);
+  assert.deepEqual(summary.stages[1].clone!.at_expansion.test_accuracy.per_member, summary.stages[0].base.test_accuracy.per_member);
   // The halves are easy to tell apart.
   assert.ok(summary.stages[1].clone!.final.test_accuracy.mean > 0.9);
+});
+
+test('the same seed gives the same cloning run byte for byte, dropout included', async () => {
+  const metrics = async () => readFileSync(join((await cloningRun(['model.dropout=0.2', 'training.symmetry_noise=0.01'])).runDir, 'cloning_metrics.npz'));
+  const first = await metrics();
+  assert.ok(first.equals(await metrics()));
 });
 
 test('a finished cloning run is not overwritten, and run names say what was run', async () => {

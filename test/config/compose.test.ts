@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { composeConfig, ConfigError, type ExperimentConfig } from '../../src/config/index.js';
+import { composeConfig, ConfigError, defaultConfDir, type ExperimentConfig } from '../../src/config/index.js';
 
 /** The message of the ConfigError `fn` throws (the test fails if it throws nothing or something else). */
 function configError(fn: () => unknown): string {
@@ -120,7 +120,7 @@ test('bad values name the key and what is expected', () => {
   assert.equal(configError(() => composeConfig(['model.hidden=[120, abc]'])), 'bad value for model.hidden: expected list of int >= 1, got [120,"abc"]');
   assert.equal(
     configError(() => composeConfig(['model.activation=rleu'])),
-    "bad value 'rleu' for model.activation; did you mean 'relu'? allowed: relu, tanh, sigmoid, gelu, leaky_relu, elu, silu, identity",
+    "bad value 'rleu' for model.activation; did you mean 'relu'? allowed: relu, tanh, sigmoid, gelu, leaky_relu, elu, silu, identity, crelu",
   );
   assert.equal(configError(() => composeConfig(['training.nan_policy=all'])), "bad value 'all' for training.nan_policy; allowed: member, run");
 });
@@ -205,4 +205,30 @@ test('a user conf/ folder: custom option files validate against the variant they
   assert.equal(config.optimizer.lr, 0.05, "config.yaml's own keys override the option file");
   assert.equal(config.seed, 3);
   assert.equal(configError(() => composeConfig(['model=broken'], { confDir: dir })), "unknown key 'model.activaton'; did you mean 'model.activation'?");
+});
+
+test("--config-dir: a user's folder adds presets to the groups, replaces same-named ones and config.yaml, and misspelt groups are named", () => {
+  const user = mkdtempSync(join(tmpdir(), 'plab-user-conf-'));
+  try {
+    mkdirSync(join(user, 'model'));
+    mkdirSync(join(user, 'optimizer'));
+    writeFileSync(join(user, 'model', 'tiny.yaml'), 'name: mlp\nhidden: [32]\nactivation: tanh\nnorm: none\ndropout: 0\n');
+    // Same name as plab's own preset: the user's wins.
+    writeFileSync(join(user, 'optimizer', 'sgd.yaml'), 'name: sgd\nlr: 0.5\nmomentum: 0.9\nweight_decay: 0\ndampening: 0\nnesterov: false\n');
+    const tiny = composeConfig(['model=tiny', 'optimizer=sgd'], { configDirs: [user] });
+    assert.deepEqual(tiny.model, { name: 'mlp', hidden: [32], activation: 'tanh', norm: 'none', dropout: 0 });
+    assert.equal(tiny.optimizer.lr, 0.5);
+    assert.equal(composeConfig(['optimizer=sgd']).optimizer.lr === 0.5, false, "plab's own sgd preset is untouched without --config-dir");
+    assert.equal(configError(() => composeConfig(['model=tiny'])), "unknown option 'tiny' for group 'model'; options: cnn, mlp, resnet, vit");
+    // A config.yaml of the user's is the primary config.
+    writeFileSync(join(user, 'config.yaml'), readFileSync(join(defaultConfDir, 'config.yaml'), 'utf8').replace('- model: mlp', '- model: tiny').replace('seed: 0', 'seed: 7'));
+    const primary = composeConfig([], { configDirs: [user] });
+    assert.deepEqual([primary.model, primary.seed], [tiny.model, 7]);
+    mkdirSync(join(user, 'optimiser'));
+    writeFileSync(join(user, 'optimiser', 'mine.yaml'), 'name: sgd\n');
+    assert.match(configError(() => composeConfig([], { configDirs: [user] })), /^--config-dir .*: 'optimiser' is not a config group; did you mean 'optimizer'\? groups: model, /);
+    assert.match(configError(() => composeConfig([], { configDirs: [join(user, 'nope')] })), /^--config-dir .*nope: no such folder/);
+  } finally {
+    rmSync(user, { recursive: true, force: true });
+  }
 });

@@ -87,7 +87,7 @@ test('a single task leaves the transfer and forgetting measures undefined (NaN)'
 
 test('continualSummary gives per-member values with mean and spread', () => {
   const summary = continualSummary(accuracy, { initial, joint });
-  close(summary.average_accuracy.perMember, [0.7, 0.6], 'ACC');
+  close(summary.average_accuracy.per_member, [0.7, 0.6], 'ACC');
   assert.ok(Math.abs(summary.average_accuracy.mean - 0.65) < 1e-12);
   assert.ok(Math.abs(summary.average_accuracy.std - Math.sqrt(0.005)) < 1e-12);
   assert.ok(summary.fwt && summary.intransigence);

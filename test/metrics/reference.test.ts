@@ -138,6 +138,6 @@ test('continual-learning metrics agree with the formulas evaluated member by mem
   const reference = fixture.continual;
   const summary = continualSummary(reference.accuracy, { initial: reference.initial, joint: reference.joint });
   for (const key of ['average_accuracy', 'bwt', 'fwt', 'forgetting', 'intransigence', 'avalanche_forgetting'] as const) {
-    close(summary[key]!.perMember, reference[key], 1e-12, key);
+    close(summary[key]!.per_member, reference[key], 1e-12, key);
   }
 });

@@ -84,7 +84,7 @@ test('the summary table reads per-member stats, mean/std pairs, per-task lists a
   const rows = summaryRows({
     tasks: 5,
     accuracy_matrix: [[[1]]],
-    metrics: { average_accuracy: { perMember: [0.2, 0.22, 0.18], mean: 0.2, std: 0.02, min: 0.18, max: 0.22 }, bwt: [-0.8, -0.7] },
+    metrics: { average_accuracy: { per_member: [0.2, 0.22, 0.18], mean: 0.2, std: 0.02, min: 0.18, max: 0.22 }, bwt: [-0.8, -0.7] },
     stopped_members: [null, null],
     joint_accuracy: null,
     analysis: { probe_seen_accuracy_by_task: [0.997, 0.9431, null], population_sparsity_by_task: { hidden1: [0.5, 0.75] } },

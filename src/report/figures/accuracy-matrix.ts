@@ -59,7 +59,7 @@ function cellsOfSummaryValue(value: unknown): MatrixCell[] | undefined {
   if (isNumeric(value, 2)) return cellsOfMeans(value as (number | null)[][]);
   if (typeof value === 'object' && value !== null) {
     const record = value as Record<string, unknown>;
-    for (const key of ['perMember', 'per_member', 'members', 'values']) {
+    for (const key of ['per_member', 'members', 'values']) {
       if (isNumeric(record[key], 3)) return cellsOfMembers(record[key] as (number | null)[][][]);
     }
     if (isNumeric(record.mean, 2)) {
