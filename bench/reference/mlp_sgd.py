@@ -14,7 +14,14 @@ import torch.nn.functional as F
 
 torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
 members_list = [int(r) for r in (sys.argv[2] if len(sys.argv) > 2 else "1,16,64").split(",")]
+# 'cpu' or 'cuda': GPU kernels run asynchronously, so each timed window ends with a synchronize.
+device = torch.device(sys.argv[3] if len(sys.argv) > 3 else "cpu")
 BATCH = 64
+
+
+def synchronize():
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def mlp():
@@ -26,22 +33,24 @@ def mlp():
 def best_rate(step, samples_per_step, seconds=1.5, repeats=3):
     for _ in range(5):
         step()
+    synchronize()
     best = 0.0
     for _ in range(repeats):
         steps, start = 0, time.perf_counter()
         while time.perf_counter() - start < seconds:
             step()
             steps += 1
+        synchronize()
         best = max(best, steps * samples_per_step / (time.perf_counter() - start))
     return best
 
 
 def plain(members):
     torch.manual_seed(0)
-    models = [mlp() for _ in range(members)]
+    models = [mlp().to(device) for _ in range(members)]
     optimizers = [torch.optim.SGD(m.parameters(), lr=0.01) for m in models]
-    x = torch.rand(BATCH, 784)
-    y = torch.randint(0, 10, (BATCH,))
+    x = torch.rand(BATCH, 784).to(device)
+    y = torch.randint(0, 10, (BATCH,)).to(device)
 
     def step():
         for model, optimizer in zip(models, optimizers):
@@ -56,11 +65,11 @@ def plain(members):
 def population(members):
     torch.manual_seed(0)
     sizes = [(784, 120), (120, 84), (84, 10)]
-    weights = [(torch.randn(members, o, i) * 0.05).requires_grad_() for i, o in sizes]
-    biases = [torch.zeros(members, o, requires_grad=True) for _, o in sizes]
+    weights = [(torch.randn(members, o, i) * 0.05).to(device).requires_grad_() for i, o in sizes]
+    biases = [torch.zeros(members, o, device=device, requires_grad=True) for _, o in sizes]
     optimizer = torch.optim.SGD(weights + biases, lr=0.01)
-    x = torch.rand(BATCH, members, 784)
-    y = torch.randint(0, 10, (members, BATCH))
+    x = torch.rand(BATCH, members, 784).to(device)
+    y = torch.randint(0, 10, (members, BATCH)).to(device)
 
     def step():
         h = x.transpose(0, 1)
@@ -78,9 +87,9 @@ def population(members):
 
 def matmul_bound(members):
     sizes = [(784, 120), (120, 84), (84, 10)]
-    weights = [torch.randn(members, o, i) for i, o in sizes]
-    inputs_t = [torch.randn(members, i, BATCH) for i, _ in sizes]
-    output_grads = [torch.randn(members, o, BATCH) for _, o in sizes]
+    weights = [torch.randn(members, o, i, device=device) for i, o in sizes]
+    inputs_t = [torch.randn(members, i, BATCH, device=device) for i, _ in sizes]
+    output_grads = [torch.randn(members, o, BATCH, device=device) for _, o in sizes]
 
     def step():
         for index, (w, x_t, delta) in enumerate(zip(weights, inputs_t, output_grads)):

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+// PLAB_REFERENCE_PYTHON picks another interpreter, e.g. one with a CUDA torch (tools/gpu-check.sh).
+const python = process.env.PLAB_REFERENCE_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 export function runReference<T>(script: string, args: string[] = []): T {
   const path = join(dirname(fileURLToPath(import.meta.url)), script);
@@ -19,9 +20,13 @@ export function runReference<T>(script: string, args: string[] = []): T {
   }
 }
 
-/** Best of `repeats` timed windows, after a warm-up: samples per second. */
-export function bestRate(step: () => void, samplesPerStep: number, seconds = 1.5, repeats = 3): number {
+/**
+ * Best of `repeats` timed windows, after a warm-up: samples per second. `finish` waits for queued
+ * work before a window's clock stops (a GPU runs steps asynchronously).
+ */
+export function bestRate(step: () => void, samplesPerStep: number, seconds = 1.5, repeats = 3, finish: () => void = () => {}): number {
   for (let i = 0; i < 5; i += 1) step();
+  finish();
   let best = 0;
   for (let repeat = 0; repeat < repeats; repeat += 1) {
     let steps = 0;
@@ -30,6 +35,7 @@ export function bestRate(step: () => void, samplesPerStep: number, seconds = 1.5
       step();
       steps += 1;
     }
+    finish();
     best = Math.max(best, (steps * samplesPerStep) / ((performance.now() - start) / 1000));
   }
   return best;

@@ -5,6 +5,7 @@ import {
   disposeDataset,
   loadDataset,
   normalize,
+  planForMembers,
   planScenario,
   scaleToUnit,
   ScenarioData,
@@ -18,6 +19,7 @@ import type { Model } from '../nn/models/model.js';
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../optim/index.js';
 import { checkDevice, Generator, scope, type Tensor } from '../tensor/index.js';
 import { checkMemoryPlan, planMemory, type MemoryPlan } from './memory-plan.js';
+import { memberShard } from './member-shard.js';
 import { metricRegistry } from './metrics/registry.js';
 import { buildMethods } from './methods/index.js';
 import { ScenarioSource } from './scenario-source.js';
@@ -132,7 +134,9 @@ export function estimateMemory(config: ExperimentConfig): MemoryPlan {
 export function prepareExperiment(config: ExperimentConfig): PreparedExperiment {
   const { dataset: datasetConfig, training, logging } = config;
   if (training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
-  const members = training.members;
+  // A member shard trains members [from, to) of the whole population, each with its global index.
+  const shard = memberShard(config);
+  const members = shard.to - shard.from;
   const dataset = loadConfiguredDataset(config);
   const numClasses = dataset.classes.length;
   const spec = scenarioSpec(config, numClasses);
@@ -145,22 +149,23 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
       throw error;
     }
   }
-  const plan = planScenario(spec, { dataset: datasetConfig.name, numClasses, members, seed: config.seed });
+  const plan = planScenario(spec, { dataset: datasetConfig.name, numClasses, members: shard.total, seed: config.seed });
+  const shardPlan = planForMembers(plan, shard.from, shard.to);
   const normalization = datasetConfig.normalize
     ? datasetConfig.mean && datasetConfig.std
       ? { mean: datasetConfig.mean, std: datasetConfig.std }
       : scope(() => computeNormalization(scaleToUnit(dataset.trainImages)))
     : null;
   const transform = (images: Tensor) => (normalization ? normalize(scaleToUnit(images), normalization) : scaleToUnit(images));
-  const data = new ScenarioData(dataset, plan, {
+  const data = new ScenarioData(dataset, shardPlan, {
     transform,
     device: config.device,
     balance: balanceOf(config),
     trainSamplesPerClass: config.scenario.train_samples_per_class ?? undefined,
     testSamplesPerClass: config.scenario.test_samples_per_class ?? undefined,
   });
-  const source = new ScenarioSource(data, plan, Math.max(1, logging.representation_samples));
-  const seeds = Array.from({ length: members }, (_, member) => config.seed + member);
+  const source = new ScenarioSource(data, shardPlan, Math.max(1, logging.representation_samples));
+  const seeds = Array.from({ length: members }, (_, member) => config.seed + shard.from + member);
   const settings: ExperimentSettings = {
     members,
     seeds,
@@ -182,7 +187,7 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     buildModel: (generators: Generator[]): Model =>
       buildModel(modelConfigOf(config.model), { members, inputShape: source.inputShape, numClasses: source.numClasses, generators }),
     buildOptimizer: (model: Model) => buildOptimizer(config.optimizer, model.parameters()),
-    buildMethods: () => buildMethods(config),
+    buildMethods: () => buildMethods(config, { seeds }),
     buildBaselineMethods: (seeds: number[]) => buildMethods(config, { seeds, remedies: false }),
   };
   return {

@@ -100,6 +100,7 @@ export async function trainLoop(options: LoopOptions): Promise<number> {
   const steps = options.epochs * batches.batchesPerEpoch;
   if (options.logAtStart) logPoint(0);
   let step = 0;
+  let lastTurn = performance.now();
   for (let epoch = 0; epoch < options.epochs; epoch += 1) {
     const members = populations[0].members;
     const epochCorrect = new Float64Array(members);
@@ -115,7 +116,11 @@ export async function trainLoop(options: LoopOptions): Promise<number> {
         for (const observer of observers) observer.onStep?.({ phase, epoch, step, steps, batch, results, populations });
         if (logFrequency !== null && step % logFrequency === 0) logPoint(step);
       });
-      if (step % SETTLE_EVERY === 0) await settle();
+      // The event loop also turns each second, so that a signal (src/cl/interrupt.ts) is heard within about one.
+      if (step % SETTLE_EVERY === 0 || performance.now() - lastTurn > 1000) {
+        await settle();
+        lastTurn = performance.now();
+      }
     }
     if (options.afterEpoch?.(epoch, Array.from(epochCorrect, (correct) => correct / epochSamples))) break;
   }

@@ -10,6 +10,7 @@ import { removeTemporaryFilesBelow, startRun, writeSummary } from '../io/results
 import { acquireRunLock } from '../io/run-lock.js';
 import { Experiment, type ExperimentObserver } from './experiment.js';
 import { prepareExperiment } from './from-config.js';
+import { stopObserver, stopOnSignals } from './interrupt.js';
 import { recordEnd, recordStart } from './provenance.js';
 import { ResultsWriter } from './results-writer.js';
 import { summarize, type RunSummary } from './summary.js';
@@ -45,6 +46,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
   const checkpoint = options.resume ? writer.readCheckpoint() : null;
   const started = performance.now();
   const prepared = prepareExperiment(config);
+  const stop = stopOnSignals();
   try {
     if (!options.resume) startRun(runDir, { configYaml: configToYaml(config), plan: prepared.plan });
     const provenance = recordStart(runDir, { overrides: options.overrides ?? [], resumed: options.resume });
@@ -62,13 +64,15 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
         writer.writeCheckpoint(makeCheckpoint);
       },
     };
-    await experiment.run([results, ...observers]);
+    // SIGTERM (a scheduler's cancel, pre-emption or requeue) stops the run after its last finished task.
+    const stopping = stopObserver(stop, checkpoint?.nextTask ?? 0);
+    await experiment.run([results, stopping, ...observers]);
     let joint: number[][] | null = null;
     if (settings.joint) {
       const jointPath = join(runDir, 'joint.json');
       if (existsSync(jointPath)) joint = (JSON.parse(readFileSync(jointPath, 'utf8')) as { accuracy: number[][] }).accuracy;
       else {
-        joint = await experiment.runJoint(observers);
+        joint = await experiment.runJoint([stopping, ...observers]);
         writeJsonAtomic(jointPath, { accuracy: joint });
         options.notify?.('joint baseline done');
       }
@@ -80,6 +84,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
     for (const observer of observers) observer.onRunEnd?.(end);
     return summary;
   } finally {
+    stop.dispose();
     prepared.release();
     removeTemporaryFilesBelow(runDir);
     lock.release();

@@ -122,7 +122,7 @@ export function buildProgram(): Command {
   const sweep = subcommand(program, 'sweep').description("follow a sweep submitted with launcher=slurm ('plab sweep status DIR', 'plab sweep collect DIR')");
   for (const [sub, summary] of [
     ['status', "each job's state (from squeue while SLURM holds it, then from the job's folder)"],
-    ['collect', 'write DIR/sweep_summary.json and print the table, once every job has finished'],
+    ['collect', "once every job has finished: merge each population's member shards into its run folder, then write DIR/sweep_summary.json and print the table"],
   ] as const) {
     subcommand(sweep, sub)
       .description(summary)

@@ -1,17 +1,19 @@
 // plab run: one experiment (or a sweep of them) from config groups and overrides.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { composeConfig, configToYaml, expandSweep, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
 import type { ExperimentObserver } from '../cl/experiment.js';
+import { INTERRUPTED_EXIT, RunInterrupted } from '../cl/interrupt.js';
 import { stepMeans } from '../cl/loop.js';
 import { estimateMemory } from '../cl/from-config.js';
 import { formatMemoryPlan } from '../cl/memory-plan.js';
+import { memberShard } from '../cl/member-shard.js';
 import { runExperiment } from '../cl/runner.js';
 import { formatSummary } from '../cl/summary.js';
 import { checkFolderPath, newRunFolder, pointLatest, resolveRunFolder } from '../io/run-folder.js';
 import { submitSweep } from '../launch/slurm.js';
-import { formatOutcome, readJobOutcome, writeSweepSummary } from '../launch/sweep-summary.js';
+import { formatOutcome, readJobOutcome, runOutcomes, writeSweepSummary, type SweepJobEntry } from '../launch/sweep-summary.js';
 import { tensorBoardObserver } from '../report/tensorboard-run.js';
 import { runCloningCommand } from './clone.js';
 import { ProgressBar } from './progress.js';
@@ -81,13 +83,22 @@ async function runAndPrint(config: ExperimentConfig, runDir: string, options: { 
 }
 
 export async function runCommand(given: RunArguments): Promise<number> {
-  const args = takeRunDir(given);
+  try {
+    return await runOrSweep(takeRunDir(given));
+  } catch (error) {
+    if (!(error instanceof RunInterrupted)) throw error;
+    console.error(`plab: run ${error.message}; 'plab run --resume DIR' (or the same run_dir=) continues it`);
+    return INTERRUPTED_EXIT;
+  }
+}
+
+async function runOrSweep(args: RunArguments): Promise<number> {
   if (args.cfg) {
     process.stdout.write(configToYaml(composeConfig(args.overrides, { configDirs: args.configDirs })));
     return 0;
   }
   if (args.dryRun) {
-    const config = composeConfig(args.overrides);
+    const config = composeConfig(args.overrides, { configDirs: args.configDirs });
     process.stdout.write(`${configToYaml(config)}\n${formatMemoryPlan(estimateMemory(config))}\n`);
     return 0;
   }
@@ -107,6 +118,8 @@ export async function runCommand(given: RunArguments): Promise<number> {
       if (args.runDir !== null) throw new Error("the cloning mode names its own folder (docs/cloning.md); drop run_dir, or run 'plab clone'");
       return runCloningCommand(args.quiet ? [...args.overrides, '--quiet'] : args.overrides);
     }
+    // A population split into member shards runs as a sweep of its shards.
+    if ((config.launcher.shards ?? 1) > 1 && (config.launcher.shard ?? null) === null) return runSweep(args);
     if (args.runDir !== null) {
       // A pinned folder that an interrupted run (or a killed sweep's job) left behind is continued;
       // one killed before its plan was written had not begun, and starts again.
@@ -134,13 +147,27 @@ async function runSweep(args: RunArguments): Promise<number> {
   // One folder for the sweep, under the algorithm folder of its first job, and one per job in it.
   if (args.runDir !== null) checkFolderPath(args.runDir, 'run_dir');
   else checkFolderPath(configs[0].results_dir, 'results_dir');
-  const sweepDir = args.runDir ?? newRunFolder(resultsPath(configs[0]), ['multirun']);
-  const jobs = grid.map((job, index) => {
-    const name = sweepJobName(job) || `job${index}`;
-    return { ...job, name, config: configs[index], runDir: join(sweepDir, name) };
+  const sweepDir = args.runDir ?? newRunFolder(resultsPath(configs[0]), args.sweep ? ['multirun'] : args.overrides);
+  // A run of several member shards is a job per shard, in its run folder's shards/ (collect merges them).
+  const jobs = grid.flatMap((job, index): (SweepJobEntry & { config: ExperimentConfig })[] => {
+    const config = configs[index];
+    const name = (args.sweep ? sweepJobName(job) || `job${index}` : '') || basename(sweepDir);
+    const runDir = args.sweep ? join(sweepDir, name) : sweepDir;
+    const { shards = 1, shard = null } = config.launcher;
+    if (shards === 1 || shard !== null) return [{ ...job, name, config, run_dir: runDir }];
+    // Bad shard settings are named before any job starts.
+    memberShard({ ...config, launcher: { ...config.launcher, shard: 0 } });
+    return Array.from({ length: shards }, (_, index) => ({
+      ...job,
+      name: `${name}/shard_${index}`,
+      overrides: [...job.overrides, `launcher.shard=${index}`],
+      config,
+      run_dir: join(runDir, 'shards', `shard_${index}`),
+      population: { name, run_dir: runDir },
+    }));
   });
   console.log(`sweep: ${jobs.length} runs in ${sweepDir}`);
-  const entries = jobs.map(({ name, swept, overrides, runDir }) => ({ name, swept, overrides, run_dir: runDir }));
+  const entries: SweepJobEntry[] = jobs.map(({ name, swept, overrides, run_dir, population }) => ({ name, swept, overrides, run_dir, ...(population ? { population } : {}) }));
   const launcher = jobs[0].config.launcher;
   // The jobs' command: this one, with the user's config folders (absolute, for SLURM's working folder).
   const plab = [process.execPath, ...process.execArgv, resolve(process.argv[1]), ...args.configDirs.flatMap((dir) => ['--config-dir', resolve(dir)])];
@@ -168,5 +195,5 @@ async function runSweep(args: RunArguments): Promise<number> {
       for (let job = queue.shift(); job; job = queue.shift()) await runJob(job);
     }),
   );
-  return writeSweepSummary(sweepDir, entries.map((job) => readJobOutcome(job, failures.get(job.name))));
+  return writeSweepSummary(sweepDir, runOutcomes(entries, failures));
 }

@@ -1,5 +1,5 @@
 // plab sweep status|collect DIR: follow a sweep submitted with launcher=slurm, then write its summary.
-import { readJobOutcome, writeSweepSummary } from '../launch/sweep-summary.js';
+import { runOutcomes, writeSweepSummary } from '../launch/sweep-summary.js';
 import { readManifest, sweepStates } from '../launch/slurm.js';
 
 /** `plab sweep status DIR` and `plab sweep collect DIR`. */
@@ -15,5 +15,5 @@ export function sweepCommand(sub: 'status' | 'collect', dir: string): number {
   if (pending.length) {
     throw new Error(`sweep ${dir}: ${pending.length} of ${states.length} jobs not done (${pending.map((s) => `${s.job.name}: ${s.state}`).join('; ')}); 'plab sweep status ${dir}' follows them`);
   }
-  return writeSweepSummary(dir, manifest.jobs.map((job) => readJobOutcome(job)));
+  return writeSweepSummary(dir, runOutcomes(manifest.jobs));
 }

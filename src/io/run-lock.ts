@@ -1,7 +1,8 @@
 // One writer per run folder. A lock file holding the writer's pid, host and start time is created
 // atomically (link(2) of a complete file fails if the name exists), so two processes can never both
 // believe they own the folder. A lock whose process is gone on this host is stale (the writer was
-// killed) and is taken over with a notice; a live holder, or one on another host, is refused.
+// killed) and is taken over with a notice, as is one left by an earlier start of the same SLURM job
+// (requeued, perhaps on another node); a live holder, or one on another host, is refused.
 import { hostname } from 'node:os';
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,14 @@ export interface LockHolder {
   pid: number;
   host: string;
   started: string;
+  /** The SLURM job (array task) the writer ran in, if any. */
+  slurm_job?: string | null;
+}
+
+/** This process's SLURM job: `array job_task` for an array task, else the job id; null outside SLURM. */
+function slurmJob(): string | null {
+  const { SLURM_ARRAY_JOB_ID: array, SLURM_ARRAY_TASK_ID: task, SLURM_JOB_ID: job } = process.env;
+  return array && task ? `${array}_${task}` : (job ?? null);
 }
 
 /** A held lock; release() gives the folder up (also done when the process exits). */
@@ -55,7 +64,7 @@ export function liveLockHolder(folder: string): LockHolder | null {
 export function acquireRunLock(folder: string, notice: (message: string) => void = (message) => process.stderr.write(`${message}\n`)): RunLock {
   mkdirSync(folder, { recursive: true });
   const path = join(folder, LOCK_FILE);
-  const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), slurm_job: slurmJob() };
   const staging = `${path}.${process.pid}`;
   writeFileSync(staging, `${JSON.stringify(me)}\n`);
   try {
@@ -66,8 +75,11 @@ export function acquireRunLock(folder: string, notice: (message: string) => void
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw lockError(folder, path, error);
         const holder = readHolder(path);
+        // A lock left by an earlier start of this SLURM job is stale wherever it ran: SLURM starts a
+        // requeued job only once the old one has ended (its node may have failed, with the lock in it).
+        const requeued = holder !== null && me.slurm_job !== null && holder.slurm_job === me.slurm_job;
         // A second EEXIST means another process took over the same stale lock first.
-        if (attempt > 0 || (holder && (holder.host !== me.host || alive(holder.pid)))) {
+        if (attempt > 0 || (holder && !requeued && (holder.host !== me.host || alive(holder.pid)))) {
           throw new ResultsError(
             `${folder} is being written by ${holder ? `process ${holder.pid} on ${holder.host} (since ${holder.started})` : 'another process'}. A run folder has one writer: ` +
               `wait for it to finish, stop it, or give this run another folder (omit run_dir= for a new one).`,

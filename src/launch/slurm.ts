@@ -1,13 +1,17 @@
 // launcher=slurm: a sweep as one SLURM job array. Each array task runs one job of the grid,
-// `plab run <overrides> --run-dir <job folder> --quiet`, and logs into that folder. The array is
-// requeued when a node fails or the job is pre-empted (--requeue); SLURM sends the batch shell
-// SIGTERM 60 s before the time limit (--signal=B:TERM@60), which it passes to plab. A requeued job
-// finds its folder's config.yaml and resumes from the last finished task's checkpoint.
+// `plab run <overrides> --run-dir <job folder> --quiet`, and logs into that folder.
+// Stopping and starting again (src/cl/interrupt.ts): SLURM sends SIGTERM to a job it cancels,
+// pre-empts or requeues (`scontrol requeue`), and the batch shell passes it on to plab, which
+// abandons the task in progress and exits 75 with the last finished task checkpointed. 60 s before
+// the time limit SLURM sends the shell SIGUSR1 (--signal=B:USR1@60): it stops plab the same way and
+// requeues the array task itself. --requeue lets SLURM requeue the job after a node failure or a
+// pre-emption. A requeued job finds its folder's plan.json and resumes from the checkpoint.
 // No accounting database is assumed: states come from squeue while a task exists, then from the
 // job folder (summary.json).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { INTERRUPTED_EXIT } from '../cl/interrupt.js';
 import type { LauncherConfig } from '../config/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readJobOutcome, type SweepJobEntry } from './sweep-summary.js';
@@ -34,13 +38,14 @@ function shellQuote(word: string): string {
  */
 export function sbatchScript(jobs: readonly SweepJobEntry[], config: SlurmLauncherConfig, plab: readonly string[], cwd: string, sweepDir: string): string {
   const options = [
-    `--job-name=plab-sweep`,
+    // Named by its folder: sweeps of several people (or tests) share a queue.
+    `--job-name=plab-${basename(sweepDir)}`,
     `--array=0-${jobs.length - 1}`,
     `--chdir=${cwd}`,
     // Only what happens before the job's own log opens lands here.
     `--output=${join(sweepDir, 'slurm', '%A_%a.out')}`,
     '--requeue',
-    '--signal=B:TERM@60',
+    '--signal=B:USR1@60',
     `--cpus-per-task=${config.cpus_per_task}`,
     ...(config.partition ? [`--partition=${config.partition}`] : []),
     ...(config.mem ? [`--mem=${config.mem}`] : []),
@@ -61,13 +66,20 @@ export function sbatchScript(jobs: readonly SweepJobEntry[], config: SlurmLaunch
     'mkdir -p "$dir"',
     'exec >>"$dir/slurm.log" 2>&1',
     'echo "slurm job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} (restart ${SLURM_RESTART_COUNT:-0}) on $(hostname) at $(date -u +%FT%TZ)"',
-    // plab runs in the background so that the shell, which SLURM signals, can pass SIGTERM on.
+    // plab runs in the background so that the shell, which SLURM signals, can pass the signal on.
     `${plab.map(shellQuote).join(' ')} run "\${overrides[@]}" --run-dir "$dir" --quiet &`,
     'child=$!',
+    'near_limit=0',
     'trap \'kill -TERM "$child" 2>/dev/null\' TERM',
+    'trap \'near_limit=1; kill -TERM "$child" 2>/dev/null\' USR1',
+    // A trapped signal ends a wait early; bash keeps a finished child's status for the last wait.
+    'wait "$child"',
+    'while kill -0 "$child" 2>/dev/null; do wait "$child"; done',
     'wait "$child"; status=$?',
-    // After a trapped signal the first wait returns early; wait again for plab's own exit status.
-    'if kill -0 "$child" 2>/dev/null; then wait "$child"; status=$?; fi',
+    `if [ "$status" -eq ${INTERRUPTED_EXIT} ] && [ "$near_limit" -eq 1 ]; then`,
+    '  echo "time limit near: plab stopped after its last finished task; requeueing ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
+    '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"',
+    'fi',
     'exit "$status"',
     '',
   ].join('\n');

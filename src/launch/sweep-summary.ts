@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
+import { mergeShards } from './shard-merge.js';
 
 /** One job of a sweep: its swept overrides, full override list and run folder. */
 export interface SweepJobEntry {
@@ -10,6 +11,8 @@ export interface SweepJobEntry {
   swept: string[];
   overrides: string[];
   run_dir: string;
+  /** For a member shard (launcher.shards > 1): the population's run, into which collect merges its shards. */
+  population?: { name: string; run_dir: string };
 }
 
 export interface JobOutcome {
@@ -28,6 +31,33 @@ export function readJobOutcome(job: SweepJobEntry, failure = 'no summary.json ye
   if (!existsSync(summaryPath)) return { name: job.name, run_dir: job.run_dir, swept: job.swept, accuracy: null, failure };
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { metrics: { average_accuracy: { mean: number; std: number } } };
   return { name: job.name, run_dir: job.run_dir, swept: job.swept, accuracy: summary.metrics.average_accuracy, failure: null };
+}
+
+/**
+ * One outcome per run of the sweep: a population's finished shards are merged into its run folder
+ * first (src/launch/shard-merge.ts); `failures` holds the failed jobs' reasons by name.
+ */
+export function runOutcomes(jobs: readonly SweepJobEntry[], failures: ReadonlyMap<string, string> = new Map()): JobOutcome[] {
+  const outcomes: JobOutcome[] = [];
+  const merged = new Set<string>();
+  for (const job of jobs) {
+    const population = job.population;
+    if (!population) {
+      outcomes.push(readJobOutcome(job, failures.get(job.name)));
+      continue;
+    }
+    if (merged.has(population.run_dir)) continue;
+    merged.add(population.run_dir);
+    const shards = jobs.filter((other) => other.population?.run_dir === population.run_dir);
+    const run = { ...job, ...population };
+    const failed = shards.find((shard) => failures.has(shard.name) || !existsSync(join(shard.run_dir, 'summary.json')));
+    if (failed) outcomes.push({ ...readJobOutcome(run), accuracy: null, failure: `shard ${failed.name}: ${failures.get(failed.name) ?? 'no summary.json yet'}` });
+    else {
+      mergeShards(shards.map((shard) => shard.run_dir), population.run_dir);
+      outcomes.push(readJobOutcome(run));
+    }
+  }
+  return outcomes;
 }
 
 export function formatOutcome(outcome: JobOutcome): string {

@@ -21,10 +21,28 @@ export function withDefaultDtype<T>(dtype: DType, build: () => T): T {
   }
 }
 
-function inDefaultDtype(value: Tensor): Tensor {
+function asBuilt(value: Tensor): Tensor {
   const floating = value.dtypeName === 'float32' || value.dtypeName === 'float64';
-  if (!floating || value.dtypeName === parameterDtype) return value;
-  return value.to(parameterDtype);
+  const typed = !floating || value.dtypeName === parameterDtype ? value : value.to(parameterDtype);
+  return parameterDevice === null ? typed : typed.to(parameterDevice);
+}
+
+/** The device of parameters and buffers of modules being built; null: where they were made (the CPU). */
+let parameterDevice: string | null = null;
+
+/**
+ * Builds modules (inside `build`) whose parameters and buffers live on `device` ('cuda', 'cuda:1').
+ * Members are initialised from CPU generators, so a model for a GPU is initialised on the CPU and
+ * its state loaded into one built here (loadStateDict copies across devices).
+ */
+export function withDefaultDevice<T>(device: string, build: () => T): T {
+  const previous = parameterDevice;
+  parameterDevice = device;
+  try {
+    return build();
+  } finally {
+    parameterDevice = previous;
+  }
 }
 
 export abstract class Module {
@@ -38,14 +56,14 @@ export abstract class Module {
   }
 
   protected registerParameter(name: string, tensor: Tensor): Tensor {
-    const value = keep(inDefaultDtype(tensor));
+    const value = keep(asBuilt(tensor));
     value.requiresGrad = true;
     this.ownParameters.set(name, value);
     return value;
   }
 
   protected registerBuffer(name: string, tensor: Tensor): Tensor {
-    const value = keep(inDefaultDtype(tensor));
+    const value = keep(asBuilt(tensor));
     this.ownBuffers.set(name, value);
     return value;
   }

@@ -8,7 +8,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { PROVENANCE_FILE, type Provenance } from '../../src/cl/provenance.js';
-import { LOCK_FILE } from '../../src/io/run-lock.js';
+import { acquireRunLock, LOCK_FILE } from '../../src/io/run-lock.js';
 import { discoverRuns } from '../../src/report/runs.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -117,6 +117,31 @@ test('a stale lock (its process is gone) is taken over with a notice', () => {
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stderr, new RegExp(`taking over .*${LOCK_FILE}: its writer \\(process ${deadPid}, started 2026-01-01T00:00:00.000Z\\) is gone`));
   assert.deepEqual(leftovers(runDir), []);
+});
+
+test("a lock left on another node by an earlier start of the same SLURM job is taken over; another job's is refused", () => {
+  const runDir = mkdtempSync(join(tmpdir(), 'plab-requeued-'));
+  const saved = { array: process.env.SLURM_ARRAY_JOB_ID, task: process.env.SLURM_ARRAY_TASK_ID };
+  const notices: string[] = [];
+  try {
+    process.env.SLURM_ARRAY_JOB_ID = '4242';
+    process.env.SLURM_ARRAY_TASK_ID = '3';
+    const otherNode = (slurmJob: string) =>
+      writeFileSync(join(runDir, LOCK_FILE), JSON.stringify({ pid: process.pid, host: 'node-that-failed', started: '2026-01-01T00:00:00.000Z', slurm_job: slurmJob }));
+    otherNode('4242_2');
+    assert.throws(() => acquireRunLock(runDir, (notice) => notices.push(notice)), /is being written by process \d+ on node-that-failed/);
+    otherNode('4242_3');
+    const lock = acquireRunLock(runDir, (notice) => notices.push(notice));
+    assert.match(notices.join('\n'), /taking over .* is gone/);
+    assert.equal(JSON.parse(readFileSync(lock.path, 'utf8')).slurm_job, '4242_3');
+    lock.release();
+    assert.equal(existsSync(lock.path), false);
+  } finally {
+    for (const [name, value] of [['SLURM_ARRAY_JOB_ID', saved.array], ['SLURM_ARRAY_TASK_ID', saved.task]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
 });
 
 test('two runs of one config with dropout, replay and shrink-and-perturb give the same bytes; provenance is recorded', () => {

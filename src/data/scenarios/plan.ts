@@ -158,3 +158,20 @@ export function parsePlan(value: unknown, source = 'plan'): ScenarioPlan {
   });
   return plan;
 }
+
+/**
+ * The plan of members [from, to) of `plan`: a member shard (launcher.shards) trains exactly the data
+ * those members have in the whole population's plan, which is made for every member first.
+ */
+export function planForMembers(plan: ScenarioPlan, from: number, to: number): ScenarioPlan {
+  if (from === 0 && to === plan.members) return plan;
+  return {
+    ...plan,
+    members: to - from,
+    memberSeeds: plan.memberSeeds.slice(from, to),
+    tasks: plan.tasks.map((task) => ({
+      ...task,
+      parts: task.parts.map((part) => ({ ...part, classes: part.classes.slice(from, to), permutations: part.permutations.slice(from, to) })),
+    })),
+  };
+}

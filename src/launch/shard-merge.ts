@@ -1,0 +1,100 @@
+// `plab sweep collect` for member shards: the run folders of a population's shards (src/cl/member-shard.ts)
+// merged into one run folder, as if all members had trained in one process. Arrays are (L, R, ...)
+// with the member axis second (docs/architecture.md), so a shard's arrays are concatenated along it;
+// arrays without one (the log points' steps) must be the same in every shard. The per-member entries
+// of each task's metadata.json are concatenated the same way and summary.json is computed again.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configToYaml, parseConfigYaml } from '../config/index.js';
+import { ResultsWriter, type TaskMetadata } from '../cl/results-writer.js';
+import { summarize } from '../cl/summary.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { decodeNpy, encodeNpy, ndarray, type NdArray, type NdData } from '../io/npy.js';
+import { encodeNpz, readNpz } from '../io/npz.js';
+import { completedTasks, runPaths, writeSummary, writeTask } from '../io/results.js';
+
+/** Task metadata entries with one value per member, in member order. */
+const MEMBER_ENTRIES = ['classes', 'seeds', 'stopped_members', 'accuracy_after', 'expert_accuracy', 'probe_seen_accuracy', 'network_seen_accuracy', 'probe_unseen_accuracy'] as const;
+
+interface Shard {
+  dir: string;
+  members: number;
+}
+
+/** One array of the population from its shards' parts; `what` names it in errors. */
+function mergeArray(parts: NdArray[], shards: readonly Shard[], what: string): NdArray {
+  const first = parts[0];
+  const perMember = parts.every((part, index) => part.shape.length >= 2 && part.shape[1] === shards[index].members && part.dtype === first.dtype);
+  if (!perMember) {
+    parts.forEach((part, index) => {
+      const same = part.dtype === first.dtype && part.shape.join() === first.shape.join() && Buffer.from(part.data.buffer, part.data.byteOffset, part.data.byteLength).equals(Buffer.from(first.data.buffer, first.data.byteOffset, first.data.byteLength));
+      if (!same) throw new Error(`${what}: has no member axis, yet ${shards[index].dir} holds other values than ${shards[0].dir}; were the shards run with one config?`);
+    });
+    return first;
+  }
+  const [points, , ...rest] = first.shape;
+  if (parts.some((part) => part.shape[0] !== points || part.shape.slice(2).join() !== rest.join())) throw new Error(`${what}: the shards' arrays differ in shape beyond the member axis`);
+  const inner = rest.reduce((a, b) => a * b, 1);
+  const total = shards.reduce((sum, shard) => sum + shard.members, 0);
+  const data = new (first.data.constructor as new (length: number) => NdData)(points * total * inner);
+  let offset = 0;
+  for (let point = 0; point < points; point += 1) {
+    parts.forEach((part, index) => {
+      const block = shards[index].members * inner;
+      data.set(part.data.subarray(point * block, (point + 1) * block) as never, offset);
+      offset += block;
+    });
+  }
+  return ndarray(first.dtype, [points, total, ...rest], data);
+}
+
+function mergeMetadata(parts: TaskMetadata[]): TaskMetadata {
+  const merged: TaskMetadata = { ...parts[0] };
+  for (const key of MEMBER_ENTRIES) {
+    const values = parts.map((part) => part[key]);
+    (merged as unknown as Record<string, unknown>)[key] = values.every((value) => value === null) ? null : values.flatMap((value) => value as unknown[]);
+  }
+  merged.population_sparsity = Object.fromEntries(Object.keys(parts[0].population_sparsity).map((layer) => [layer, parts.flatMap((part) => part.population_sparsity[layer])]));
+  // The shards ran side by side: the task took as long as the slowest, at the sum of their rates.
+  merged.seconds = Math.max(...parts.map((part) => part.seconds));
+  merged.samples_per_second = parts.reduce((sum, part) => sum + part.samples_per_second, 0);
+  return merged;
+}
+
+/** Merges the finished shard run folders `shardDirs` (in member order) into the run folder `runDir`. */
+export function mergeShards(shardDirs: readonly string[], runDir: string): void {
+  const unfinished = shardDirs.filter((dir) => !existsSync(runPaths(dir).summary));
+  if (unfinished.length) throw new Error(`member shards not finished (no summary.json): ${unfinished.join(', ')}; wait for them, or requeue them`);
+  const summaries = shardDirs.map((dir) => JSON.parse(readFileSync(runPaths(dir).summary, 'utf8')) as { members: number; accuracy_at_init: number[][] });
+  const shards: Shard[] = shardDirs.map((dir, index) => ({ dir, members: summaries[index].members }));
+  const tasks = completedTasks(shardDirs[0]);
+  const plan = readFileSync(join(shardDirs[0], 'plan.json'));
+  for (const dir of shardDirs) {
+    if (completedTasks(dir).join() !== tasks.join()) throw new Error(`${dir} finished other tasks than ${shardDirs[0]}`);
+    if (!readFileSync(join(dir, 'plan.json')).equals(plan)) throw new Error(`${dir}/plan.json differs from ${shardDirs[0]}'s; the shards of one population share its plan`);
+  }
+  const config = parseConfigYaml(readFileSync(join(shardDirs[0], 'config.yaml'), 'utf8'), join(shardDirs[0], 'config.yaml'));
+  config.launcher.shard = null;
+  writeFileAtomic(join(runDir, 'config.yaml'), configToYaml(config));
+  writeFileAtomic(join(runDir, 'plan.json'), plan);
+  for (const task of tasks) {
+    const files: Record<string, Uint8Array> = {};
+    const taskDir = (dir: string) => runPaths(dir).task(task);
+    for (const name of readdirSync(taskDir(shardDirs[0])).sort()) {
+      const what = (key?: string) => `${join(taskDir(runDir), name)}${key ? ` '${key}'` : ''}`;
+      if (name.endsWith('.npz')) {
+        const parts = shardDirs.map((dir) => readNpz(join(taskDir(dir), name)));
+        files[name] = encodeNpz(new Map([...parts[0].keys()].map((key) => [key, mergeArray(parts.map((part) => part.get(key)!), shards, what(key))])));
+      } else if (name.endsWith('.npy')) {
+        const parts = shardDirs.map((dir) => decodeNpy(readFileSync(join(taskDir(dir), name)), join(taskDir(dir), name)));
+        files[name] = encodeNpy(mergeArray(parts, shards, what()));
+      }
+    }
+    writeTask(runDir, task, files, mergeMetadata(shardDirs.map((dir) => new ResultsWriter(dir).readTaskMetadata(task))));
+  }
+  const joints = shardDirs.map((dir) => join(dir, 'joint.json'));
+  const joint = joints.every((path) => existsSync(path)) ? joints.flatMap((path) => (JSON.parse(readFileSync(path, 'utf8')) as { accuracy: number[][] }).accuracy) : null;
+  if (joint) writeJsonAtomic(join(runDir, 'joint.json'), { accuracy: joint });
+  writeSummary(runDir, summarize(new ResultsWriter(runDir), tasks.length, summaries.flatMap((summary) => summary.accuracy_at_init), joint));
+  writeJsonAtomic(join(runDir, 'shards.json'), { shards: shardDirs });
+}
