@@ -16,6 +16,7 @@ import {
 } from '../data/index.js';
 import { buildModel, type ModelConfig } from '../nn/models/registry.js';
 import type { Model } from '../nn/models/model.js';
+import { withDefaultDevice } from '../nn/module.js';
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../optim/index.js';
 import { checkDevice, Generator, scope, type Tensor } from '../tensor/index.js';
 import { checkMemoryPlan, planMemory, type MemoryPlan } from './memory-plan.js';
@@ -184,8 +185,15 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     joint: training.joint_baseline,
     nanPolicy: training.nan_policy,
     evalChunk: 4096,
-    buildModel: (generators: Generator[]): Model =>
-      buildModel(modelConfigOf(config.model), { members, inputShape: source.inputShape, numClasses: source.numClasses, generators }),
+    buildModel: (generators: Generator[]): Model => {
+      const build = (from: Generator[]) => buildModel(modelConfigOf(config.model), { members, inputShape: source.inputShape, numClasses: source.numClasses, generators: from });
+      if (config.device === 'cpu') return build(generators);
+      // Members draw their initial weights from CPU generators, as on the CPU; the device's model takes a copy.
+      const initial = build(generators);
+      const model = withDefaultDevice(config.device, () => build(generators.map(() => new Generator(0))));
+      model.loadStateDict(initial.stateDict());
+      return model;
+    },
     buildOptimizer: (model: Model) => buildOptimizer(config.optimizer, model.parameters()),
     buildMethods: () => buildMethods(config, { seeds }),
     buildBaselineMethods: (seeds: number[]) => buildMethods(config, { seeds, remedies: false }),
