@@ -6,6 +6,7 @@ import { scope, settle } from '../tensor/index.js';
 import type { EpochBatches } from './batches.js';
 import type { Learner, StepResult } from './learner.js';
 import type { Batch } from './method.js';
+import type { RunTiming } from './run-timing.js';
 
 /** What the loop trains: task `index` of `count`, the joint baseline, or cloning stage `index` of `count`. */
 export interface Phase {
@@ -63,6 +64,8 @@ export interface LoopOptions {
   /** Stop after an epoch in which the first population's mean training accuracy over its active members reached this. */
   targetAccuracy?: number;
   observers: readonly LoopObserver[];
+  /** Counts the populations' steps as training time. */
+  timing?: RunTiming;
 }
 
 /** Steps between turns of the event loop (see settle()). */
@@ -103,7 +106,8 @@ export async function trainLoop(options: LoopOptions): Promise<number> {
     let epochSamples = 0;
     for (const batch of batches.epoch()) {
       scope(() => {
-        const results = populations.map((population) => population.trainStep(batch));
+        const train = () => populations.map((population) => population.trainStep(batch));
+        const results = options.timing ? options.timing.time('training', train) : train();
         for (let member = 0; member < members; member += 1) epochCorrect[member] += results[0].correct[member];
         epochSamples += batch.inputs.shape[0];
         step += 1;

@@ -57,10 +57,11 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
       options.notify?.(`resuming ${runDir}: ${finished} of ${T} tasks finished${finished < T ? `; continuing with task ${finished + 1}` : ''}`);
     }
     const results: ExperimentObserver = {
-      onTaskEnd: ({ record, checkpoint: makeCheckpoint }) => {
-        writer.writeTask(record, { classes: source.taskClasses[record.task], seeds: settings.seeds, stopped_members: [...experiment.learner.stopReasons] });
-        writer.writeCheckpoint(makeCheckpoint);
-      },
+      onTaskEnd: ({ record, checkpoint: makeCheckpoint }) =>
+        experiment.timing.time('writing', () => {
+          writer.writeTask(record, { classes: source.taskClasses[record.task], seeds: settings.seeds, stopped_members: [...experiment.learner.stopReasons] });
+          writer.writeCheckpoint(makeCheckpoint);
+        }),
     };
     await experiment.run([results, ...observers]);
     let joint: number[][] | null = null;
@@ -69,13 +70,16 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
       if (existsSync(jointPath)) joint = (JSON.parse(readFileSync(jointPath, 'utf8')) as { accuracy: number[][] }).accuracy;
       else {
         joint = await experiment.runJoint(observers);
-        writeJsonAtomic(jointPath, { accuracy: joint });
+        experiment.timing.time('writing', () => writeJsonAtomic(jointPath, { accuracy: joint }));
         options.notify?.('joint baseline done');
       }
     }
-    const summary = summarize(writer, T, experiment.accuracyAtInit, joint);
-    writeSummary(runDir, summary);
-    recordEnd(runDir, provenance);
+    const summary = experiment.timing.time('writing', () => {
+      const summary = summarize(writer, T, experiment.accuracyAtInit, joint);
+      writeSummary(runDir, summary);
+      return summary;
+    });
+    recordEnd(runDir, provenance, { ...experiment.timing.seconds(), total: Math.round(performance.now() - started) / 1000 });
     const end: RunEndEvent = { runDir, summary, steps: experiment.learner.step, taskClasses: source.taskClasses, seconds: (performance.now() - started) / 1000 };
     for (const observer of observers) observer.onRunEnd?.(end);
     return summary;
