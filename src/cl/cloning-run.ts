@@ -21,7 +21,7 @@ import { cloneModel, effectiveRank, measureClones } from '../nn/cloning/index.js
 import { inMode } from '../nn/mode.js';
 import type { Model } from '../nn/models/model.js';
 import { buildModel, type ModelConfig } from '../nn/models/registry.js';
-import { Generator, noGrad, scope, type Tensor } from '../tensor/index.js';
+import { Generator, manualSeed, noGrad, scope, type Tensor } from '../tensor/index.js';
 import { EpochBatches } from './batches.js';
 import { evaluate, type EvalSet } from './evaluate.js';
 import { buildOptimizer, modelConfigOf, prepareExperiment } from './from-config.js';
@@ -201,6 +201,9 @@ export async function runCloning(config: ExperimentConfig, runDir: string, obser
     throw new Error(`the clone measures need at least 2 probe samples; set logging.representation_samples to 2 or more (it is ${probeSamples})`);
   }
   const started = performance.now();
+  // Dropout draws from libtorch's default generator, which is otherwise seeded at random per
+  // process: the run's seed makes a cloning run with dropout repeatable, as plab run's is.
+  manualSeed(config.seed);
   // The data are the standard mode's: one task of the scenario (scenario=joint: every class).
   const prepared = prepareExperiment({
     ...config,

@@ -58,6 +58,8 @@ function scenarioSpec(config: ExperimentConfig, numClasses: number): ScenarioSpe
     }
     case 'permuted':
       return { kind: 'permuted', tasks: scenario.num_tasks ?? 10, firstTaskIdentity: !scenario.permute_first };
+    case 'rotated':
+      return { kind: 'rotated', tasks: scenario.num_tasks ?? 5, angleStep: scenario.angle_step };
     case 'class_pairs':
       return { kind: 'class_pairs', tasks: scenario.num_tasks ?? Math.floor(numClasses / 2), replacement: scenario.with_replacement };
     case 'joint':
@@ -107,7 +109,12 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
       : scope(() => computeNormalization(scaleToUnit(dataset.trainImages)))
     : null;
   const transform = (images: Tensor) => (normalization ? normalize(scaleToUnit(images), normalization) : scaleToUnit(images));
-  const data = new ScenarioData(dataset, plan, { transform, device: config.device });
+  const data = new ScenarioData(dataset, plan, {
+    transform,
+    device: config.device,
+    trainSamplesPerClass: config.scenario.train_samples_per_class ?? undefined,
+    testSamplesPerClass: config.scenario.test_samples_per_class ?? undefined,
+  });
   const source = new ScenarioSource(data, plan, Math.max(1, logging.representation_samples));
   const seeds = Array.from({ length: members }, (_, member) => config.seed + member);
   const settings: ExperimentSettings = {

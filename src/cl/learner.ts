@@ -1,10 +1,10 @@
 // The learner: a population, its optimizer and its methods, stepping through batches. One step
 // trains all R members; a member whose loss turns NaN or infinite stops training, and the others go on.
 import { crossEntropy } from '../nn/loss.js';
-import type { Model, ModelOutput } from '../nn/models/model.js';
+import type { Model } from '../nn/models/model.js';
 import type { Optimizer } from '../optim/index.js';
 import { noGrad, scope, type Tensor } from '../tensor/index.js';
-import type { Batch, LearnerState, Method, TaskBoundary } from './method.js';
+import type { Batch, LearnerOutput, LearnerState, Method, TaskBoundary } from './method.js';
 
 export type NanPolicy = 'member' | 'run';
 
@@ -70,9 +70,9 @@ export class Learner implements LearnerState {
     return result;
   }
 
-  forward(inputs: Tensor): ModelOutput {
+  forward(inputs: Tensor): LearnerOutput {
     const output = this.model.run(inputs);
-    return this.headMask ? { ...output, logits: output.logits.add(this.headMask) } : output;
+    return { ...output, logits: this.headMask ? output.logits.add(this.headMask) : output.logits, unmaskedLogits: output.logits };
   }
 
   beginTask(task: number): void {

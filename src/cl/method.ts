@@ -12,6 +12,15 @@ export interface Batch {
   targets: Tensor;
 }
 
+/**
+ * The learner's forward pass: the logits the loss sees (with the task's head mask in task-incremental
+ * scenarios) and the same logits without the mask, for methods that read other tasks' heads (LwF's
+ * old heads, DER's stored logits, the loss of replayed examples from past tasks).
+ */
+export interface LearnerOutput extends ModelOutput {
+  unmaskedLogits: Tensor;
+}
+
 /** What the learner exposes to methods. */
 export interface LearnerState {
   readonly model: Model;
@@ -23,7 +32,7 @@ export interface LearnerState {
   /** Members still training (false after a NaN loss). */
   readonly active: boolean[];
   /** The model's forward pass with the task's head mask: the logits the loss sees. */
-  forward(inputs: Tensor): ModelOutput;
+  forward(inputs: Tensor): LearnerOutput;
 }
 
 /** The data of the task that just ended, for methods that store something at a boundary. */
@@ -41,15 +50,15 @@ export interface Method {
    * Replaces the supervised cross-entropy as the learning signal (the RL and Bio rules, docs/methods.md):
    * a scalar whose gradient trains every member, the sum over members. At most one method has it.
    */
-  learningSignal?(state: LearnerState, output: ModelOutput, batch: Batch): Tensor;
+  learningSignal?(state: LearnerState, output: LearnerOutput, batch: Batch): Tensor;
   /** A term added to the loss: a scalar, the sum over members of each member's penalty. */
-  lossTerm?(state: LearnerState, output: ModelOutput, batch: Batch): Tensor | null;
+  lossTerm?(state: LearnerState, output: LearnerOutput, batch: Batch): Tensor | null;
   /** Changes the gradients after backward, before the update (OGD's projection). */
   transformGradients?(state: LearnerState): void;
   /** Replaces the optimizer's update; returns true when it did (NTE). */
   update?(state: LearnerState, batch: Batch): boolean;
   /** Runs after the update (shrink and perturb, continual backprop). */
-  afterStep?(state: LearnerState, output: ModelOutput): void;
+  afterStep?(state: LearnerState, output: LearnerOutput): void;
   beforeTask?(state: LearnerState, task: number): void;
   /** Runs when a task ends (store OGD basis, Fisher information, replay samples). */
   afterTask?(state: LearnerState, boundary: TaskBoundary): void;

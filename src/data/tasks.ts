@@ -16,7 +16,7 @@
 import { ops, scope, tensor, type Tensor } from '../tensor/index.js';
 import type { Dataset } from './dataset.js';
 import { MemberStreams, trainingStages, type ScenarioPlan, type TaskPart, type TaskPlan } from './scenarios/plan.js';
-import { permutePixels, scaleToUnit } from './transforms.js';
+import { permutePixels, rotateImages, scaleToUnit } from './transforms.js';
 
 export type Split = 'train' | 'test';
 
@@ -356,14 +356,16 @@ export class ScenarioData {
       const targets = ops.gather(ops.cat(parts.map(({ selected }) => selected.targets), 1), 1, order);
       const permutations = parts.map(({ part }) => this.permutation(part));
       let images: Tensor;
-      if (permutations.every((p) => p === null)) {
+      if (permutations.every((p) => p === null) && parts.every(({ part }) => !part.rotation)) {
         // Shuffle the ids, then gather the images once, already in their final order.
         images = gatherRows(source, ops.gather(ops.cat(parts.map(({ selected }) => selected.ids), 1), 1, order));
       } else {
         const blocks = parts.map(({ selected }, p) => {
           const rows = gatherRows(source, selected.ids);
           const permutation = permutations[p];
-          return permutation === null ? rows : permutePixels(rows, permutation.to(rows.device));
+          const rotation = parts[p].part.rotation;
+          const moved = permutation === null ? rows : permutePixels(rows, permutation.to(rows.device));
+          return rotation ? rotateImages(moved, rotation) : moved;
         });
         images = reorderSamples(ops.cat(blocks, 0), order);
       }

@@ -93,3 +93,59 @@ export function permutePixels(images: Tensor, permutation: Tensor): Tensor {
     return ops.gather(flat, 3, index).reshape(...images.shape);
   });
 }
+
+/**
+ * Rotates images [..., C, H, W] about their centre by `degrees`, anticlockwise as displayed, with
+ * nearest-neighbour sampling and zeros where the rotated image does not cover the frame: what
+ * torchvision's rotate does by default, i.e. PyTorch's affine_grid + grid_sample(mode='nearest',
+ * padding_mode='zeros', align_corners=False) with θ = [[cos a, −sin a, 0], [sin a, cos a, 0]]. The
+ * source pixel of every output pixel is worked out once on the host (H·W numbers, in float32 as
+ * PyTorch computes the grid); the images then move in one index_select.
+ */
+export function rotateImages(images: Tensor, degrees: number): Tensor {
+  const [channels, height, width] = images.shape.slice(-3);
+  const sources = rotationSources(height, width, degrees);
+  return scope(() => {
+    const pixels = height * width;
+    const flat = images.reshape(...images.shape.slice(0, -3), channels, pixels);
+    // Index `pixels` reads the appended zero: outside the rotated frame.
+    const padded = ops.cat([flat, ops.zeros([...flat.shape.slice(0, -1), 1], flat.dtypeName, null, flat.device)], flat.ndim - 1);
+    return padded.indexSelect(flat.ndim - 1, tensor(BigInt64Array.from(sources, BigInt), { device: flat.device })).reshape(...images.shape);
+  });
+}
+
+/** For each output pixel (row-major), the index of its source pixel, or H·W when it falls outside. */
+function rotationSources(height: number, width: number, degrees: number): number[] {
+  const f = Math.fround;
+  const angle = (degrees * Math.PI) / 180;
+  const [cos, sin] = [f(Math.cos(angle)), f(Math.sin(angle))];
+  // affine_grid's base coordinates with align_corners=False, pixel centres in (-1, 1), computed as
+  // PyTorch does: linspace(-1, 1, size) (filled from both ends) scaled by (size - 1) / size.
+  const base = (index: number, size: number) => {
+    if (size === 1) return 0;
+    const step = f(2 / (size - 1));
+    const linear = index < size / 2 ? f(-1 + f(index * step)) : f(1 - f((size - 1 - index) * step));
+    return f(linear * f((size - 1) / size));
+  };
+  const unnormalise = (coordinate: number, size: number) => f(f(f(f(coordinate + 1) * size) - 1) / 2);
+  const sources: number[] = [];
+  for (let row = 0; row < height; row += 1) {
+    for (let column = 0; column < width; column += 1) {
+      const x = base(column, width);
+      const y = base(row, height);
+      const sourceX = roundHalfEven(unnormalise(f(f(cos * x) - f(sin * y)), width));
+      const sourceY = roundHalfEven(unnormalise(f(f(sin * x) + f(cos * y)), height));
+      const inside = sourceX >= 0 && sourceX < width && sourceY >= 0 && sourceY < height;
+      sources.push(inside ? sourceY * width + sourceX : height * width);
+    }
+  }
+  return sources;
+}
+
+/** grid_sample's nearest: round half to even (nearbyint). */
+function roundHalfEven(value: number): number {
+  const floor = Math.floor(value);
+  const fraction = value - floor;
+  if (fraction !== 0.5) return Math.round(value);
+  return floor % 2 === 0 ? floor : floor + 1;
+}

@@ -19,15 +19,21 @@ export function gramMatrix(activations: Tensor): Tensor {
   });
 }
 
-/** Singular values of A from its Gram matrix [R, H, H] and its number of rows N: [R, min(N, H)], descending. */
+/**
+ * Singular values of A from its Gram matrix [R, H, H] and its number of rows N: [R, min(N, H)],
+ * descending. A member whose activations are not finite (its loss diverged, and training stopped it)
+ * gets NaN: LAPACK's eigensolver fails on such a matrix and would end the whole run.
+ */
 export function singularValuesOfGram(gram: Tensor, samples: number): Tensor {
   if (gram.ndim !== 3 || gram.shape[1] !== gram.shape[2]) throw new Error(`singularValuesOfGram: expected [R, H, H], got [${gram.shape.join(', ')}]`);
-  const units = gram.shape[1];
+  const [members, units] = gram.shape;
   return scope(() => {
-    const eigenvalues = ops.eigvalsh(gram, 'L');
+    const finite = ops.logicalNot(ops.isfinite(gram)).reshape(members, -1).sum(1).eq(0); // [R]
+    const eigenvalues = ops.eigvalsh(ops.where(finite.reshape(members, 1, 1), gram, ops.zerosLike(gram)), 'L');
     const descending = ops.flip(eigenvalues, [1]).slice(1, 0, Math.min(samples, units));
     const resolvable = descending.select(1, 0).unsqueeze(1).mul(Math.max(samples, units) * 2.220446049250313e-16);
-    return ops.where(descending.gt(resolvable), descending, ops.zerosLike(descending)).sqrt();
+    const values = ops.where(descending.gt(resolvable), descending, ops.zerosLike(descending)).sqrt();
+    return ops.where(finite.reshape(members, 1), values, ops.fullLike(values, Number.NaN));
   });
 }
 

@@ -132,9 +132,13 @@ export function dormantRatio(activations: Tensor, tau = 0.025): Tensor {
 
 /** dormant_ratio from each unit's mean |activation| [R, H]. */
 export function dormantFromMeanMagnitude(meanMagnitude: Tensor, tau: number): Tensor {
+  return scope(() => dormantUnits(meanMagnitude, tau).to('float64').mean(1));
+}
+
+/** Which units are τ-dormant (s_h ≤ τ, above), bool [R, H], from each unit's mean |activation| [R, H]. */
+export function dormantUnits(meanMagnitude: Tensor, tau: number): Tensor {
   return scope(() => {
     const score = meanMagnitude.to('float64');
-    const normalised = score.div(score.mean(1, true).add(1e-9));
-    return normalised.le(tau).to('float64').mean(1);
+    return score.div(score.mean(1, true).add(1e-9)).le(tau);
   });
 }

@@ -11,7 +11,16 @@ const functions = {
   elu: (x: Tensor) => ops.elu(x),
   silu: (x: Tensor) => ops.silu(x),
   identity: (x: Tensor) => x,
+  // Concatenated ReLU (Shang et al. 2016; Abbas et al. 2023 against loss of plasticity): [relu(x), relu(−x)]
+  // along the last dimension, so every unit passes gradient for one sign of its input or the other
+  // and none can die; it doubles the width the next layer reads. Features must be the last dimension.
+  crelu: (x: Tensor) => ops.cat([ops.relu(x), ops.relu(x.neg())], x.ndim - 1),
 } as const;
+
+/** How many outputs an activation makes per input feature: 2 for crelu, 1 for the others. */
+export function widthFactor(name: ActivationName): number {
+  return name === 'crelu' ? 2 : 1;
+}
 
 export type ActivationName = keyof typeof functions;
 export const activationNames = Object.keys(functions) as ActivationName[];

@@ -159,6 +159,12 @@ test('a CNN clone: conv channels are copied so that every feature map is a symme
   assert.ok(summary.stages[1].clone!.final.test_accuracy.mean > 0.9);
 });
 
+test('the same seed gives the same cloning run byte for byte, dropout included', async () => {
+  const metrics = async () => readFileSync(join((await cloningRun(['model.dropout=0.2', 'training.symmetry_noise=0.01'])).runDir, 'cloning_metrics.npz'));
+  const first = await metrics();
+  assert.ok(first.equals(await metrics()));
+});
+
 test('a finished cloning run is not overwritten, and run names say what was run', async () => {
   await assert.rejects(() => runCloning(composeConfig(small), exact.runDir), /already holds a finished cloning run/);
   assert.equal(cloningResultsPath(composeConfig(small)), join('results', 'mnist', 'cloning_mlp_k2'));

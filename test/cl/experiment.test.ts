@@ -82,8 +82,12 @@ test('the results layout holds the documented arrays with their shapes', () => {
   // After task 2 a class-incremental MLP has forgotten task 1 almost completely.
   assert.ok(summary.accuracy_matrix_mean[1][0] < 0.2, `forgetting expected, got ${summary.accuracy_matrix_mean[1][0]}`);
   assert.ok(summary.joint_accuracy.mean.mean > 0.9);
+  // The default snapshot policy writes the weights of the task's last log point only (README, Results).
   const weights = decodeNpz(readFileSync(join(runDir, 'task_000', 'weights.npz')), 'weights.npz');
-  assert.deepEqual(weights.get('head.weight')!.shape, [L, 2, 10, 84]);
+  assert.deepEqual(weights.get('head.weight')!.shape, [1, 2, 10, 84]);
+  const firstSteps = decodeNpz(readFileSync(join(runDir, 'task_000', 'metrics.npz')), 'metrics.npz').get('step')!.data as Int32Array;
+  const snapshotSteps = decodeNpz(readFileSync(join(runDir, 'task_000', 'snapshot_steps.npz')), 'snapshot_steps.npz');
+  assert.deepEqual(Array.from(snapshotSteps.get('weights')!.data as Int32Array), [firstSteps[firstSteps.length - 1]]);
 });
 
 test('a config typo names the key and suggests the nearest valid one', () => {

@@ -120,7 +120,7 @@ test('bad values name the key and what is expected', () => {
   assert.equal(configError(() => composeConfig(['model.hidden=[120, abc]'])), 'bad value for model.hidden: expected list of int >= 1, got [120,"abc"]');
   assert.equal(
     configError(() => composeConfig(['model.activation=rleu'])),
-    "bad value 'rleu' for model.activation; did you mean 'relu'? allowed: relu, tanh, sigmoid, gelu, leaky_relu, elu, silu, identity",
+    "bad value 'rleu' for model.activation; did you mean 'relu'? allowed: relu, tanh, sigmoid, gelu, leaky_relu, elu, silu, identity, crelu",
   );
   assert.equal(configError(() => composeConfig(['training.nan_policy=all'])), "bad value 'all' for training.nan_policy; allowed: member, run");
 });

@@ -111,5 +111,5 @@ test('plans survive JSON and parsePlan rejects damaged ones', () => {
   const damaged = JSON.parse(JSON.stringify(plan));
   damaged.tasks[2].parts[0].classes[1] = [3, 12];
   assert.throws(() => parsePlan(damaged, 'plan.json'), { message: 'plan.json: not a valid scenario plan: task 2: class 12 is outside 0..9' });
-  assert.throws(() => planScenario({ kind: 'rotated' } as never, { ...mnist, members: 1 }), /unknown scenario 'rotated'/);
+  assert.throws(() => planScenario({ kind: 'spiral' } as never, { ...mnist, members: 1 }), /unknown scenario 'spiral'/);
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ContinualBackprop, MemberRandom, ShrinkPerturb, unitLayers } from '../../src/cl/methods/index.js';
-import { optimizerBuffers } from '../../src/cl/methods/continual-backprop.js';
+import { optimizerBuffers } from '../../src/cl/methods/unit-layers.js';
 import type { LearnerState } from '../../src/cl/method.js';
 import { kaimingUniformBound } from '../../src/nn/init.js';
 import { CNN } from '../../src/nn/models/cnn.js';

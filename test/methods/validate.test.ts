@@ -27,6 +27,20 @@ test('buildMethods: every method, in the order their hooks must run', () => {
     methods.map((method) => method.name),
     ['replay', 'l2', 'l1', 'ewc', 'ogd', 'continual_backprop', 'shrink_perturb'],
   );
+  assert.deepEqual(
+    buildMethods(
+      config({
+        lwf: { lambda: 1, temperature: 2 },
+        si: { c: 0.1, xi: 1e-3 },
+        mas: { lambda: 1, samples: 10 },
+        der: { buffer_size: 10, alpha: 0.5, beta: 0.5 },
+        er_ace: { buffer_size: 10 },
+        agem: { buffer_size: 10, sample_size: 4 },
+        ewc: { lambda: 100, mode: 'online', gamma: 1, fisher_samples: 1000 },
+      }),
+    ).map((method) => method.name),
+    ['lwf', 'ewc', 'si', 'mas', 'der', 'er_ace', 'agem'],
+  );
   assert.deepEqual(buildMethods(config({})), []);
   assert.deepEqual(buildMethods(config({ nte })).map((method) => method.name), ['nte']);
   assert.deepEqual(buildMethods(config({ nte: { ...nte, prune_only: true, prune_rate: 0.01 } })).map((method) => method.name), ['nte_pruning']);
@@ -43,6 +57,10 @@ const bad: [string, MethodsConfig, RegExp[]][] = [
   ['pruning with Adam', config({ nte: { ...nte, prune_only: true } }, { name: 'adam' }), [/pruning/, /optimizer=adam/]],
   ['prune_rate without prune_only', config({ nte: { ...nte, prune_rate: 0.1 } }), [/method\.nte\.prune_rate/, /prune_only/]],
   ['continual backprop on a ResNet', config({ continual_backprop: { replacement_rate: 1e-4, decay_rate: 0.99, maturity_threshold: 100 } }, {}, { name: 'resnet' }), [/method\.continual_backprop/, /model=resnet/]],
+  ['NTE with LwF', config({ nte, lwf: { lambda: 1, temperature: 2 } }), [/method\.nte/, /method\.lwf/]],
+  ['NTE with A-GEM', config({ nte, agem: { buffer_size: 10, sample_size: 4 } }), [/method\.nte/, /method\.agem/]],
+  ['ER-ACE with the RL rule', config({ rule: 'RL', er_ace: { buffer_size: 10 } }), [/method\.er_ace/, /method\.rule=RL/]],
+  ['GDumb with replay', config({ gdumb: { buffer_size: 10, epochs: 1, batch_size: 4, lr: 0.05 }, replay: { buffer_size: 10, policy: 'reservoir', batch_ratio: 1 } }), [/method\.gdumb/, /method\.replay/]],
   ['L1 on a linear model', config({ l1: 1 }, {}, { name: 'mlp', hidden: [] }), [/method\.l1/, /model\.hidden=\[\]/]],
 ];
 

@@ -78,3 +78,12 @@ test('fewer inputs than units: min(N, H) singular values', () => {
   assert.deepEqual(singularValues(ops.ones([2, 3, 8])).shape, [2, 3]);
   assert.throws(() => singularValues(ops.ones([3, 8])), /\[R, N, H\]/);
 });
+
+test('a member whose activations are not finite gets NaN singular values; the others are computed as alone', () => {
+  const good = tensor([3, 0, 0, 2, 0, 0], { shape: [1, 3, 2] });
+  const diverged = tensor([Number.NaN, 1, 1, Number.POSITIVE_INFINITY, 0, 0], { shape: [1, 3, 2] });
+  const both = singularValues(ops.cat([good, diverged], 0));
+  assert.deepEqual(both.select(0, 0).toArray(), singularValues(good).select(0, 0).toArray());
+  const lost = both.select(0, 1).toArray() as number[];
+  assert.ok(lost.length === 2 && lost.every(Number.isNaN), `${lost}`);
+});

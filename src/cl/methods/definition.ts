@@ -16,7 +16,7 @@ export interface MethodsView {
   seed: number;
   method: { rule: string } & { readonly [key: string]: unknown };
   optimizer: { name: string; lr: number; weight_decay?: number; momentum?: number };
-  model: { name: string; hidden?: number[] };
+  model: { name: string; hidden?: number[]; activation?: string };
   training: { members: number };
 }
 

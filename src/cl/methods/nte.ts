@@ -246,11 +246,13 @@ export const nteMethod = defineMethod({
       if (optimizer.momentum) problem('optimizer.momentum', `${what} replaces the optimizer's update, so optimizer.momentum=${optimizer.momentum} would be ignored; set optimizer.momentum=0`);
       if (optimizer.weight_decay) problem('optimizer.weight_decay', `${what} replaces the optimizer's update, so optimizer.weight_decay=${optimizer.weight_decay} would be ignored; set optimizer.weight_decay=0`);
     }
-    for (const key of ['l1', 'l2', 'ewc']) {
+    for (const key of ['l1', 'l2', 'l2_init', 'spectral', 'ewc', 'lwf', 'si', 'mas', 'der', 'er_ace']) {
       if (method[key] !== undefined) problem(`method.${key}`, `${what} learns from the cross-entropy of each example alone; method.${key} adds a loss term it would never see. Remove method.${key} or method.nte`);
     }
-    if (method.ogd !== undefined) problem('method.ogd', `${what} does not follow the gradient, so method.ogd's projection of it has no effect. Remove one of them`);
-    for (const key of ['shrink_perturb', 'continual_backprop']) {
+    for (const key of ['ogd', 'agem']) {
+      if (method[key] !== undefined) problem(`method.${key}`, `${what} does not follow the gradient, so method.${key}'s projection of it has no effect. Remove one of them`);
+    }
+    for (const key of ['shrink_perturb', 'continual_backprop', 'redo', 'reset']) {
       if (method[key] !== undefined) {
         problem(`method.${key}`, `${what} keeps each weight's sign and magnitude as its own state; method.${key} rewrites weights behind it (flipping signs). Remove one of them`);
       }

@@ -1,8 +1,10 @@
 // The methods plab knows, in the order their hooks run within a step and at a task boundary
 // (docs/methods.md): the learning rule's own method (RL's reward signal, Bio's feedback matrices);
-// replay mixes the batch; loss terms (L2, L1, EWC); OGD's projection of the gradients; the NTE or
-// pruning update in place of the optimizer's; then continual backprop and shrink-and-perturb after
-// the update. The method group's schema, the validation at config composition and buildMethods all
+// replay mixes the batch (LwF's teacher then sees the batch the loss sees); loss terms (LwF, L2, L1,
+// L2 Init, spectral, EWC, SI, MAS, DER) and ER-ACE's learning signal; A-GEM's and OGD's projections
+// of the gradients; GDumb's skipped update, or the NTE or pruning update in place of the
+// optimizer's; then continual backprop, shrink-and-perturb and ReDo after the update; the layer
+// reset acts at task boundaries. The method group's schema, the validation at config composition and buildMethods all
 // come from this list: a new method is its own file and one line here (docs/architecture.md).
 import type { Infer, KeySpec } from '../../config/spec.js';
 import { choice } from '../../config/spec.js';
@@ -10,13 +12,24 @@ import type { Method } from '../method.js';
 import { activationL1Method } from './activation-l1.js';
 import { continualBackpropMethod } from './continual-backprop.js';
 import { isRuleMethod, memberRandom, type KeyMethod, type MethodDefinition, type MethodsView, type RuleMethod } from './definition.js';
+import { agemMethod } from './agem.js';
+import { derMethod } from './der.js';
+import { erAceMethod } from './er-ace.js';
 import { ewcMethod } from './ewc.js';
 import { feedbackAlignmentMethod } from './feedback-alignment.js';
+import { gdumbMethod } from './gdumb.js';
+import { l2InitMethod } from './l2-init.js';
+import { lwfMethod } from './lwf.js';
+import { masMethod } from './mas.js';
 import { nteMethod } from './nte.js';
 import { ogdMethod } from './ogd.js';
+import { redoMethod } from './redo.js';
 import { reinforceMethod } from './reinforce.js';
 import { replayMethod } from './replay.js';
+import { resetMethod } from './reset.js';
 import { shrinkPerturbMethod } from './shrink-perturb.js';
+import { siMethod } from './si.js';
+import { spectralMethod } from './spectral.js';
 import { weightDecayMethod } from './weight-decay.js';
 
 /** Every method, in hook order. */
@@ -24,13 +37,24 @@ export const methodRegistry = [
   reinforceMethod,
   feedbackAlignmentMethod,
   replayMethod,
+  lwfMethod,
   weightDecayMethod,
   activationL1Method,
+  l2InitMethod,
+  spectralMethod,
   ewcMethod,
+  siMethod,
+  masMethod,
+  derMethod,
+  erAceMethod,
+  agemMethod,
   ogdMethod,
+  gdumbMethod,
   nteMethod,
   continualBackpropMethod,
   shrinkPerturbMethod,
+  redoMethod,
+  resetMethod,
 ] as const satisfies readonly MethodDefinition[];
 
 type Registered = (typeof methodRegistry)[number];

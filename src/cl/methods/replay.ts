@@ -31,6 +31,13 @@ interface Stored {
   images: Tensor;
   labels: Tensor;
   priorities: Tensor;
+  /** Something recorded with each example, [rows, R, ...] (DER's logits); null when nothing is. */
+  extra: Tensor | null;
+}
+
+/** Examples drawn from the buffer, with what was recorded beside them. */
+export interface ReplayedBatch extends Batch {
+  extra: Tensor | null;
 }
 
 export class ReplayBuffer {
@@ -51,13 +58,16 @@ export class ReplayBuffer {
     return this.random.members;
   }
 
-  /** Stored images [rows, R, ...], labels [rows, R]; rows beyond filled[r] are unused for member r. */
-  get contents(): { images: Tensor; labels: Tensor } | null {
+  /** Stored images [rows, R, ...], labels [rows, R] (extra [rows, R, ...]); rows beyond filled[r] are unused for member r. */
+  get contents(): { images: Tensor; labels: Tensor; extra: Tensor | null } | null {
     return this.stored;
   }
 
-  /** Merges new examples, images [N, R, ...] and labels [N, R], into the buffer. */
-  add(images: Tensor, labels: Tensor): void {
+  /**
+   * Merges new examples, images [N, R, ...] and labels [N, R], into the buffer; `extra` [N, R, ...]
+   * is kept beside each example (give it with every call or with none).
+   */
+  add(images: Tensor, labels: Tensor, extra: Tensor | null = null): void {
     const members = this.members;
     if (images.shape[1] !== members || labels.shape[1] !== members) {
       throw new Error(`ReplayBuffer.add: expected images [N, ${members}, ...] and labels [N, ${members}], got [${images.shape}] and [${labels.shape}]`);
@@ -72,6 +82,7 @@ export class ReplayBuffer {
           images: old ? ops.cat([old.images, images], 0) : images,
           labels: old ? ops.cat([old.labels, labels.to('int64')], 0) : labels.to('int64'),
           priorities: old ? ops.cat([old.priorities, priorities], 0) : priorities,
+          extra: extra ? (old?.extra ? ops.cat([old.extra, extra.detach()], 0) : extra.detach()) : null,
         };
         const total = rows + arriving;
         const filled = tensor(Float64Array.from(this.filled), { device: images.device });
@@ -87,7 +98,8 @@ export class ReplayBuffer {
         const chosen = order.narrow(0, 0, keepRows); // [keepRows, R] candidate indices
         const flat = chosen.mul(members).add(ops.arange(0, members, 1, 'int64', null, images.device)).reshape(-1);
         const gather = (value: Tensor): Tensor => value.reshape(total * members, ...value.shape.slice(2)).indexSelect(0, flat).view(keepRows, members, ...value.shape.slice(2));
-        return { stored: keep({ images: gather(candidates.images), labels: gather(candidates.labels), priorities: gather(candidates.priorities) }), counts };
+        const stored = { images: gather(candidates.images), labels: gather(candidates.labels), priorities: gather(candidates.priorities), extra: candidates.extra ? gather(candidates.extra) : null };
+        return { stored: keep(stored), counts };
       }),
     );
     this.dispose();
@@ -96,7 +108,7 @@ export class ReplayBuffer {
   }
 
   /** `count` stored examples per member, drawn uniformly with replacement; null while any member has none. */
-  sample(count: number): Batch | null {
+  sample(count: number): ReplayedBatch | null {
     const stored = this.stored;
     if (!stored || Math.min(...this.filled) === 0) return null;
     const members = this.members;
@@ -107,7 +119,7 @@ export class ReplayBuffer {
     const slots = ops.clamp(ops.floor(u.mul(limits)), 0, rows - 1).to('int64');
     const flat = slots.mul(members).add(ops.arange(0, members, 1, 'int64', null, device)).reshape(-1);
     const pick = (value: Tensor): Tensor => value.reshape(rows * members, ...value.shape.slice(2)).indexSelect(0, flat).view(count, members, ...value.shape.slice(2));
-    return { inputs: pick(stored.images), targets: pick(stored.labels) };
+    return { inputs: pick(stored.images), targets: pick(stored.labels), extra: stored.extra ? pick(stored.extra) : null };
   }
 
   stateDict(): Map<string, Tensor> {
@@ -116,6 +128,7 @@ export class ReplayBuffer {
       result.set('images', this.stored.images);
       result.set('labels', this.stored.labels);
       result.set('priorities', this.stored.priorities);
+      if (this.stored.extra) result.set('extra', this.stored.extra);
       result.set('filled', tensor(Float64Array.from(this.filled)));
     }
     return result;
@@ -129,7 +142,8 @@ export class ReplayBuffer {
       this.filled = new Array<number>(this.members).fill(0);
       return;
     }
-    this.stored = keep({ images: images.clone(), labels: state.get('labels')!.clone(), priorities: state.get('priorities')!.clone() });
+    const extra = state.get('extra');
+    this.stored = keep({ images: images.clone(), labels: state.get('labels')!.clone(), priorities: state.get('priorities')!.clone(), extra: extra ? extra.clone() : null });
     this.filled = state.get('filled')!.toArray();
   }
 
@@ -138,6 +152,7 @@ export class ReplayBuffer {
     this.stored.images.dispose();
     this.stored.labels.dispose();
     this.stored.priorities.dispose();
+    this.stored.extra?.dispose();
     this.stored = null;
   }
 
@@ -168,6 +183,36 @@ export class ReplayBuffer {
   }
 }
 
+/**
+ * A method built around one replay buffer (experience replay, DER, ER-ACE, A-GEM, GDumb): the
+ * buffer's checkpoint entries under the method's name, its release, and storing a whole task.
+ */
+export abstract class BufferedMethod implements Method {
+  abstract readonly name: string;
+  readonly buffer: ReplayBuffer;
+
+  constructor(capacity: number, policy: ReplayPolicy, random: MemberRandom) {
+    this.buffer = new ReplayBuffer(capacity, policy, random);
+  }
+
+  /** Merges every training example of the task that ended into the buffer. */
+  protected storeTask(boundary: TaskBoundary): void {
+    forEachBatch(boundary.batches(), (batch) => this.buffer.add(batch.inputs, batch.targets));
+  }
+
+  stateDict(): Map<string, Tensor> {
+    return this.buffer.stateDict();
+  }
+
+  loadStateDict(state: Map<string, Tensor>): void {
+    this.buffer.loadStateDict(ownEntries(state, this.name));
+  }
+
+  dispose(): void {
+    this.buffer.dispose();
+  }
+}
+
 export interface ReplayOptions {
   bufferSize: number;
   policy: ReplayPolicy;
@@ -175,15 +220,14 @@ export interface ReplayOptions {
   batchRatio: number;
 }
 
-export class ExperienceReplay implements Method {
+export class ExperienceReplay extends BufferedMethod {
   readonly name = 'replay';
-  readonly buffer: ReplayBuffer;
 
   constructor(
     readonly options: ReplayOptions,
     random: MemberRandom,
   ) {
-    this.buffer = new ReplayBuffer(options.bufferSize, options.policy, random);
+    super(options.bufferSize, options.policy, random);
   }
 
   prepareBatch(_state: LearnerState, batch: Batch): Batch {
@@ -197,15 +241,7 @@ export class ExperienceReplay implements Method {
   }
 
   afterTask(_state: LearnerState, boundary: TaskBoundary): void {
-    forEachBatch(boundary.batches(), (batch) => this.buffer.add(batch.inputs, batch.targets));
-  }
-
-  stateDict(): Map<string, Tensor> {
-    return this.buffer.stateDict();
-  }
-
-  loadStateDict(state: Map<string, Tensor>): void {
-    this.buffer.loadStateDict(ownEntries(state, this.name));
+    this.storeTask(boundary);
   }
 }
 

@@ -7,6 +7,9 @@ import { choice, float, int, ints } from '../spec.js';
 
 const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'gelu', 'leaky_relu', 'elu', 'silu', 'identity'] as const;
 const activation = choice(ACTIVATIONS, { help: 'nonlinearity after each hidden layer' });
+const mlpActivation = choice([...ACTIVATIONS, 'crelu'] as const, {
+  help: 'nonlinearity after each hidden layer; crelu = [relu(x), relu(−x)] (Abbas et al. 2023), which doubles the width the next layer reads',
+});
 const dropout = float({ min: 0, below: 1, help: 'dropout probability after each hidden layer (0 = off)' });
 
 export const model = group({
@@ -17,7 +20,7 @@ export const model = group({
   variants: {
     mlp: {
       hidden: ints({ min: 1, help: 'widths of the hidden layers; [] is a linear model' }),
-      activation,
+      activation: mlpActivation,
       norm: choice(['none', 'batch', 'layer'] as const, { help: 'normalisation after each hidden linear layer: none, BatchNorm or LayerNorm' }),
       dropout,
     },

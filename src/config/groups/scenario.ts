@@ -1,6 +1,6 @@
 // The scenario group: how the dataset becomes a sequence of tasks.
 import { group } from '../group.js';
-import { bool, choice, int, intLists, ints, nullable } from '../spec.js';
+import { bool, choice, float, int, intLists, ints, nullable, optional } from '../spec.js';
 
 export const scenario = group({
   name: 'scenario',
@@ -8,6 +8,8 @@ export const scenario = group({
   discriminator: 'type',
   common: {
     num_tasks: nullable(int({ min: 1, help: 'number of tasks; null = as many as the scenario defines. When set it is part of the algorithm directory name' })),
+    train_samples_per_class: optional(nullable(int({ min: 1, help: "training images of each class in a task, drawn at random; null or absent = as many as the dataset's smallest class has (add with +scenario.train_samples_per_class=N)" }), { default: null })),
+    test_samples_per_class: optional(nullable(int({ min: 1, help: "test images of each class in a task's test set; null or absent = as many as the dataset's smallest class has" }), { default: null })),
   },
   variants: {
     split: {
@@ -20,6 +22,9 @@ export const scenario = group({
     },
     permuted: {
       permute_first: bool({ help: 'false: task 0 is the unpermuted dataset; true: every task gets its own pixel permutation' }),
+    },
+    rotated: {
+      angle_step: float({ help: 'degrees between consecutive tasks, anticlockwise; task 0 is upright (domain-incremental rotated MNIST)' }),
     },
     class_pairs: {
       with_replacement: bool({ help: 'allow a class in several tasks of a member, for more than classes/2 tasks' }),

@@ -4,7 +4,7 @@
 import { Generator } from '../../tensor/index.js';
 
 /** joint: the tasks of another scenario, trained all at once (the upper-bound baseline). */
-export type ScenarioKind = 'split' | 'permuted' | 'class_pairs' | 'joint';
+export type ScenarioKind = 'split' | 'permuted' | 'rotated' | 'class_pairs' | 'joint';
 
 /** One block of a task's data: some classes of the dataset, seen by each member, maybe permuted. */
 export interface TaskPart {
@@ -17,6 +17,8 @@ export interface TaskPart {
   labelOffset: number;
   /** Per member, the seed of its pixel permutation, randperm(H*W, Generator(seed)); null: identity. */
   permutations: (number | null)[];
+  /** Degrees every member's images are rotated by, anticlockwise (rotated scenarios); absent: none. */
+  rotation?: number;
 }
 
 export interface TaskPlan {
@@ -135,7 +137,7 @@ export function parsePlan(value: unknown, source = 'plan'): ScenarioPlan {
   if (typeof value !== 'object' || value === null) return fail('expected a JSON object');
   const plan = value as ScenarioPlan;
   if (plan.version !== 1) fail(`version ${String(plan.version)} is not 1`);
-  if (!['split', 'permuted', 'class_pairs', 'joint'].includes(plan.scenario)) fail(`unknown scenario '${String(plan.scenario)}'`);
+  if (!['split', 'permuted', 'rotated', 'class_pairs', 'joint'].includes(plan.scenario)) fail(`unknown scenario '${String(plan.scenario)}'`);
   for (const key of ['datasetClasses', 'members', 'seed', 'outputs'] as const) {
     if (!Number.isSafeInteger(plan[key]) || plan[key] < 0) fail(`${key} must be a non-negative integer`);
   }
@@ -151,6 +153,7 @@ export function parsePlan(value: unknown, source = 'plan'): ScenarioPlan {
         for (const c of row) if (!Number.isInteger(c) || c < 0 || c >= plan.datasetClasses) fail(`task ${t}: class ${c} is outside 0..${plan.datasetClasses - 1}`);
       }
       if (!Array.isArray(part.permutations) || part.permutations.length !== plan.members) fail(`task ${t}: permutations must have one entry per member`);
+      if (part.rotation !== undefined && !Number.isFinite(part.rotation)) fail(`task ${t}: rotation must be a number of degrees`);
     }
   });
   return plan;

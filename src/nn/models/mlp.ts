@@ -1,6 +1,6 @@
 // The multi-layer perceptron: Linear -> [norm] -> activation -> [dropout], repeated, then a Linear head.
 import type { Tensor } from '../../tensor/index.js';
-import { Activation, type ActivationName } from '../activation.js';
+import { Activation, widthFactor, type ActivationName } from '../activation.js';
 import { Dropout } from '../dropout.js';
 import { Linear } from '../linear.js';
 import { BatchNorm1d, LayerNorm } from '../normalization.js';
@@ -32,12 +32,15 @@ export class MLP extends Model {
   readonly numClasses: number;
   private readonly blocks: HiddenBlock[] = [];
   readonly head: Linear;
+  /** The hidden nonlinearity; crelu doubles each hidden layer's width as the next layer reads it. */
+  readonly activation: ActivationName;
 
   constructor(options: MLPOptions) {
     super(options.members ?? 1);
     this.inputShape = options.inputShape;
     this.numClasses = options.numClasses;
     const members = this.members;
+    this.activation = options.activation ?? 'relu';
     let width = options.inputShape.reduce((a, b) => a * b, 1);
     options.hidden.forEach((units, index) => {
       const name = `layer${index + 1}`;
@@ -48,10 +51,10 @@ export class MLP extends Model {
           : options.norm === 'layer'
             ? this.registerModule(`${name}.norm`, new LayerNorm(units, { members }))
             : null;
-      const activation = this.registerModule(`${name}.activation`, new Activation(options.activation ?? 'relu', members));
+      const activation = this.registerModule(`${name}.activation`, new Activation(this.activation, members));
       const dropout = options.dropout ? this.registerModule(`${name}.dropout`, new Dropout(options.dropout, members)) : null;
       this.blocks.push({ name, linear, norm, activation, dropout });
-      width = units;
+      width = units * widthFactor(this.activation);
     });
     this.head = this.registerModule('head', new Linear(width, options.numClasses, { members }));
   }

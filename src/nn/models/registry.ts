@@ -2,7 +2,7 @@
 // (members, input shape, classes) builds an initialised population. Also the config of the same
 // architecture k times wider, which cloning expands a trained model into.
 import type { Generator } from '../../tensor/index.js';
-import { activationNames } from '../activation.js';
+import { activationNames, widthFactor } from '../activation.js';
 import { initializeMembers, withDefaultDtype } from '../module.js';
 import { CNN, type CNNOptions, cnnDefaults } from './cnn.js';
 import { MLP, type MLPOptions } from './mlp.js';
@@ -41,6 +41,8 @@ const oneOf =
   (names: readonly string[]): Check =>
   (v) =>
     typeof v === 'string' && names.includes(v);
+/** crelu widens the last dimension, where only the MLP keeps its features. */
+const sameWidthActivations = activationNames.filter((name) => widthFactor(name) === 1);
 
 /** Each model's options and what a valid value looks like, for error messages that name the fix. */
 const schemas: Record<ModelName, Record<string, [Check, string]>> = {
@@ -56,7 +58,7 @@ const schemas: Record<ModelName, Record<string, [Check, string]>> = {
     pooling: [oneOf(['max', 'avg', 'none']), "'max', 'avg' or 'none'"],
     norm: [oneOf(['none', 'batch']), "'none' or 'batch'"],
     hidden: [positiveInts, 'a list of positive integers'],
-    activation: [oneOf(activationNames), `one of ${activationNames.join(', ')}`],
+    activation: [oneOf(sameWidthActivations), `one of ${sameWidthActivations.join(', ')}`],
     dropout: [probability, 'a number in [0, 1)'],
   },
   resnet: {
@@ -69,7 +71,7 @@ const schemas: Record<ModelName, Record<string, [Check, string]>> = {
     depth: [positiveInt, 'a positive integer'],
     heads: [positiveInt, 'a positive integer'],
     mlpDim: [positiveInt, 'a positive integer'],
-    activation: [oneOf(activationNames), `one of ${activationNames.join(', ')}`],
+    activation: [oneOf(sameWidthActivations), `one of ${sameWidthActivations.join(', ')}`],
     dropout: [probability, 'a number in [0, 1)'],
   },
 };

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The runs behind docs/methods.md's table "Methods against forgetting": each method and plain
+# fine-tuning on Split-MNIST (class- and task-incremental) and permuted MNIST, R = 5 members, one
+# epoch per task, no baselines or snapshots (GDumb's own training on its memory: 10 epochs). Prints one line per run: name, ACC mean ± std over
+# members, wall seconds, and the plab command. Results go under ${1:-/tmp/plab-forgetting}; the
+# second argument picks sections (default all: "class task permuted").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-/tmp/plab-forgetting}"
+sections=" ${2:-class task permuted} "
+want() { [[ "$sections" == *" $1 "* ]]; }
+common=(training.epochs_per_task=1 training.expert_baseline=false training.joint_baseline=false 'logging.snapshots=[]' 'logging.measures=[]')
+row() {
+  local name="$1"; shift
+  # A finished run is kept: rerunning the script fills in only what is missing.
+  compgen -G "$out/*/$name/latest/summary.json" >/dev/null || ./plab run "${common[@]}" "$@" "algorithm=$name" "results_dir=$out" --quiet >/dev/null
+  /usr/bin/python3 - "$out" "$name" "$*" <<'PY'
+import glob, json, os, sys
+out, name, args = sys.argv[1:]
+summary = json.load(open(glob.glob(f"{out}/*/{name}/latest/summary.json")[0]))
+acc = summary["metrics"]["average_accuracy"]
+print(f"{name:24s} {acc['mean']:.3f} ± {acc['std']:.3f}  {summary['seconds']:.0f} s  ./plab run {args}")
+PY
+}
+split_task=(scenario.mode=task_incremental)
+permuted=(scenario=permuted scenario.num_tasks=5)
+if want class; then
+  row ci_plain
+  row ci_lwf '+method.lwf={}'
+  row ci_ewc '+method.ewc={}'
+  row ci_online_ewc '+method.ewc.mode=online'
+  row ci_si '+method.si={}'
+  row ci_mas '+method.mas={}'
+  row ci_der '+method.der={}'
+  row ci_derpp '+method.der.beta=0.5'
+  row ci_er_ace '+method.er_ace={}'
+  row ci_agem '+method.agem={}'
+  row ci_gdumb '+method.gdumb={}'
+  row ci_gdumb_4400 '+method.gdumb.buffer_size=4400'
+fi
+if want task; then
+  row ti_plain "${split_task[@]}"
+  row ti_lwf "${split_task[@]}" '+method.lwf={}'
+  row ti_ewc "${split_task[@]}" '+method.ewc.lambda=1000'
+  row ti_online_ewc "${split_task[@]}" '+method.ewc.lambda=1000' method.ewc.mode=online
+  row ti_si "${split_task[@]}" '+method.si.c=1'
+  row ti_mas "${split_task[@]}" '+method.mas={}'
+fi
+if want permuted; then
+  row pm_plain "${permuted[@]}"
+  row pm_ewc "${permuted[@]}" '+method.ewc.lambda=1000'
+  row pm_online_ewc "${permuted[@]}" '+method.ewc.lambda=1000' method.ewc.mode=online
+  row pm_si "${permuted[@]}" '+method.si.c=1'
+  row pm_mas "${permuted[@]}" '+method.mas={}'
+  row pm_lwf "${permuted[@]}" '+method.lwf={}'
+fi
