@@ -24,6 +24,7 @@ def load(files):
     return images, labels
 
 
+torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
 result = {}
 for name, files in json.loads(sys.argv[1]).items():
     times = []

@@ -6,7 +6,7 @@ probabilities), representations of 100 test samples per task and the weights are
 expert is trained on each task on the same batches. After each task, every task is evaluated (the
 accuracy matrix) and the task's logs are saved with np.savez, as a results directory would hold them.
 Then the joint baseline. Prints the final accuracies; bench/default-run.ts times the whole process,
-`import torch` included.
+`import torch` included. Arguments: the MNIST folder, and the intra-op threads (default 1).
 """
 import json
 import shutil
@@ -17,8 +17,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-torch.set_num_threads(1)
 root = sys.argv[1]
+torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
 TASKS = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 0]]
 EPOCHS, BATCH, LOG_EVERY, SNAPSHOT = 5, 64, 50, 100
 

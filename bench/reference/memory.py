@@ -6,8 +6,8 @@ import sys
 import torch
 import torch.nn.functional as F
 
-torch.set_num_threads(1)
 steps, baseline_step = int(sys.argv[1]), int(sys.argv[2])
+torch.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
 
 
 def rss_mib():

@@ -7,12 +7,13 @@ import { fileURLToPath } from 'node:url';
 // PLAB_REFERENCE_PYTHON picks another interpreter, e.g. one with a CUDA torch (tools/gpu-check.sh).
 const python = process.env.PLAB_REFERENCE_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
-export function runReference<T>(script: string, args: string[] = []): T {
+/** `blasThreads`: OpenBLAS's threads for this process (default PLAB_THREADS, else 1), as plab's when it starts. */
+export function runReference<T>(script: string, args: string[] = [], blasThreads?: number): T {
   const path = join(dirname(fileURLToPath(import.meta.url)), script);
   try {
     // OpenBLAS starts a thread per core unless told otherwise, whatever torch.set_num_threads says;
     // plab runs one BLAS thread by default, and so does its reference.
-    const env = { ...process.env, OPENBLAS_NUM_THREADS: process.env.PLAB_THREADS ?? '1' };
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads ?? process.env.PLAB_THREADS ?? '1') };
     const output = execFileSync(python, [path, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env });
     return JSON.parse(output.trim().split('\n').pop()!) as T;
   } catch (error) {

@@ -9,6 +9,7 @@ import { evaluate } from './evaluate.js';
 import { expertSeries } from './expert.js';
 import { Learner } from './learner.js';
 import { LogBuffer } from './log-buffer.js';
+import { RunTiming } from './run-timing.js';
 import { meanOfActive, trainLoop, type LoopObserver, type RunObserver } from './loop.js';
 import type { RunEndEvent } from './runner.js';
 import { taskLabel } from './task-label.js';
@@ -110,6 +111,8 @@ export class Experiment {
   private readonly dataGenerators: Generator[];
   /** Accuracy at initialisation on every task, [R][T]: the reference of forward transfer. */
   accuracyAtInit: number[][] = [];
+  /** Where this process's time went, for provenance.json. */
+  readonly timing = new RunTiming();
   private startTask = 0;
 
   constructor(
@@ -168,7 +171,7 @@ export class Experiment {
     try {
       if (this.startTask === 0) {
         this.accuracyAtInit = tracked.map(() => []);
-        const atInit = tracked.map((task) => evaluate(this.model, task.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: task.headMask }));
+        const atInit = this.timing.time('evaluation', () => tracked.map((task) => evaluate(this.model, task.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: task.headMask })));
         this.accuracyAtInit = Array.from({ length: settings.members }, (_, member) => atInit.map((evaluation) => evaluation.accuracy[member]));
       }
       for (let task = this.startTask; task < source.numTasks; task += 1) {
@@ -214,7 +217,10 @@ export class Experiment {
     // logging.track_tasks: the log points measure every task, or only those seen so far.
     const measured = settings.trackTasks === 'seen' ? tracked.slice(0, task + 1) : tracked;
     const context = { model: this.model, tracked: measured, allTasks: tracked, task, log: learnerLog, settings, train: (t: number) => source.train(t), ...options };
-    const metrics = settings.metrics.filter((metric) => metric.enabled?.(settings) ?? true).map((metric) => metric.startTask(context));
+    const timing = this.timing;
+    const metrics = settings.metrics
+      .filter((metric) => metric.enabled?.(settings) ?? true)
+      .map((metric) => timing.observe(metric.name === 'evaluation' ? 'evaluation' : 'metrics', metric.startTask(context)));
     const rule = settings.stopping;
     const finished = new MemberFinish(learner);
     const steps = await trainLoop({
@@ -228,15 +234,20 @@ export class Experiment {
         accuracies.forEach((accuracy, member) => accuracy >= rule.threshold && finished.finish(member, epoch + 1));
         return !learner.active.some(Boolean);
       },
-      observers: [...metrics, ...(expert && expertLog ? [expertSeries(expert, current, expertLog, options)] : []), ...observers],
+      observers: [...metrics, ...(expert && expertLog ? [timing.observe('evaluation', expertSeries(expert, current, expertLog, options))] : []), ...observers],
+      timing,
     });
     const epochs = finished.release(Math.ceil(steps / batches.batchesPerEpoch));
     learner.endTask({ task, batches: () => batches.epoch() });
     const analysis: TaskAnalysis = { populationSparsity: {}, probe: null };
-    for (const metric of metrics) Object.assign(analysis, metric.onTaskEnd?.());
+    timing.time('metrics', () => {
+      for (const metric of metrics) Object.assign(analysis, metric.onTaskEnd?.());
+    });
     for (const metric of metrics) metric.dispose?.();
-    const accuracyAfter = tracked.map((trackedTask) => evaluate(this.model, trackedTask.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: trackedTask.headMask }));
-    const expertAccuracy = expert ? Array.from(evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask }).accuracy) : null;
+    const [accuracyAfter, expertAccuracy] = timing.time('evaluation', () => [
+      tracked.map((trackedTask) => evaluate(this.model, trackedTask.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: trackedTask.headMask })),
+      expert ? Array.from(evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask }).accuracy) : null,
+    ] as const);
     batches.dispose();
     expert?.dispose();
     // The blocks freed during the task (its data, its evaluation chunks) are of sizes the next task
@@ -265,14 +276,14 @@ export class Experiment {
     const generators = settings.seeds.map((seed) => new Generator(seed + 2));
     const batches = new EpochBatches(source.train('joint'), settings.batchSize, generators);
     const epochs = settings.stopping.kind === 'epochs' ? settings.stopping.epochs : settings.stopping.maxEpochs;
-    await trainLoop({ phase: { kind: 'joint', index: 0, count: 1, label: 'joint baseline' }, populations: [joint], batches, epochs, logFrequency: null, observers });
+    await trainLoop({ phase: { kind: 'joint', index: 0, count: 1, label: 'joint baseline' }, populations: [joint], batches, epochs, logFrequency: null, observers, timing: this.timing });
     batches.dispose();
-    const accuracy = Array.from({ length: source.numTasks }, (_, task) =>
+    const accuracy = this.timing.time('evaluation', () => Array.from({ length: source.numTasks }, (_, task) =>
       scope(() => {
         const test = source.test(task);
         return Array.from(evaluate(joint.model, test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: source.headMask(task) }).accuracy);
       }),
-    );
+    ));
     joint.dispose();
     return Array.from({ length: settings.members }, (_, member) => accuracy.map((perTask) => perTask[member]));
   }

@@ -6,6 +6,7 @@ import { scope, settle } from '../tensor/index.js';
 import type { EpochBatches } from './batches.js';
 import type { Learner, StepResult } from './learner.js';
 import type { Batch } from './method.js';
+import type { RunTiming } from './run-timing.js';
 
 /** What the loop trains: task `index` of `count`, the joint baseline, or cloning stage `index` of `count`. */
 export interface Phase {
@@ -66,6 +67,8 @@ export interface LoopOptions {
    */
   afterEpoch?: (epoch: number, accuracies: number[]) => boolean;
   observers: readonly LoopObserver[];
+  /** Counts the populations' steps as training time. */
+  timing?: RunTiming;
 }
 
 /** Steps between turns of the event loop (see settle()). */
@@ -107,7 +110,8 @@ export async function trainLoop(options: LoopOptions): Promise<number> {
     let epochSamples = 0;
     for (const batch of batches.epoch()) {
       scope(() => {
-        const results = populations.map((population) => population.trainStep(batch));
+        const train = () => populations.map((population) => population.trainStep(batch));
+        const results = options.timing ? options.timing.time('training', train) : train();
         // The first population is the one the phase trains (a baseline beside it may stop alone).
         populations[0].checkSomeActive();
         for (let member = 0; member < members; member += 1) epochCorrect[member] += results[0].correct[member];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { getNumThreads, native } from '../tensor/index.js';
 import { projectRoot } from '../tensor/native.js';
+import type { RunPart } from './run-timing.js';
 
 export const PROVENANCE_FILE = 'provenance.json';
 
@@ -19,6 +20,11 @@ export interface Session {
   started: string;
   /** Null while the session runs, or when it was killed. */
   finished: string | null;
+  /**
+   * Where the session's wall time went (seconds; see src/cl/run-timing.ts), written when it
+   * finishes; total is the runner's own, so total less the parts is set-up (data, models).
+   */
+  seconds?: Record<RunPart | 'total', number>;
 }
 
 export interface Provenance {
@@ -68,8 +74,8 @@ export function recordStart(runDir: string, options: { overrides: string[]; resu
   return provenance;
 }
 
-/** Marks this process's session finished. */
-export function recordEnd(runDir: string, provenance: Provenance): void {
-  const sessions = provenance.sessions.map((session, index) => (index === provenance.sessions.length - 1 ? { ...session, finished: new Date().toISOString() } : session));
+/** Marks this process's session finished, with where its time went. */
+export function recordEnd(runDir: string, provenance: Provenance, seconds: Session['seconds']): void {
+  const sessions = provenance.sessions.map((session, index) => (index === provenance.sessions.length - 1 ? { ...session, finished: new Date().toISOString(), seconds } : session));
   writeJsonAtomic(join(runDir, PROVENANCE_FILE), { ...provenance, sessions });
 }

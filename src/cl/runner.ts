@@ -59,10 +59,11 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
       options.notify?.(`resuming ${runDir}: ${finished} of ${T} tasks finished${finished < T ? `; continuing with task ${finished + 1}` : ''}`);
     }
     const results: ExperimentObserver = {
-      onTaskEnd: ({ record, checkpoint: makeCheckpoint }) => {
-        writer.writeTask(record, { classes: source.taskClasses[record.task], seeds: settings.seeds, stopped_members: [...experiment.learner.stopReasons] });
-        writer.writeCheckpoint(makeCheckpoint);
-      },
+      onTaskEnd: ({ record, checkpoint: makeCheckpoint }) =>
+        experiment.timing.time('writing', () => {
+          writer.writeTask(record, { classes: source.taskClasses[record.task], seeds: settings.seeds, stopped_members: [...experiment.learner.stopReasons] });
+          writer.writeCheckpoint(makeCheckpoint);
+        }),
     };
     // SIGTERM (a scheduler's cancel, pre-emption or requeue) stops the run after its last finished task.
     const stopping = stopObserver(stop, checkpoint?.nextTask ?? 0);
@@ -73,13 +74,16 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
       if (existsSync(jointPath)) joint = (JSON.parse(readFileSync(jointPath, 'utf8')) as { accuracy: number[][] }).accuracy;
       else {
         joint = await experiment.runJoint([stopping, ...observers]);
-        writeJsonAtomic(jointPath, { accuracy: joint });
+        experiment.timing.time('writing', () => writeJsonAtomic(jointPath, { accuracy: joint }));
         options.notify?.('joint baseline done');
       }
     }
-    const summary = summarize(writer, T, experiment.accuracyAtInit, joint);
-    writeSummary(runDir, summary);
-    recordEnd(runDir, provenance);
+    const summary = experiment.timing.time('writing', () => {
+      const summary = summarize(writer, T, experiment.accuracyAtInit, joint);
+      writeSummary(runDir, summary);
+      return summary;
+    });
+    recordEnd(runDir, provenance, { ...experiment.timing.seconds(), total: Math.round(performance.now() - started) / 1000 });
     const end: RunEndEvent = { runDir, summary, steps: experiment.learner.step, taskClasses: source.taskClasses, seconds: (performance.now() - started) / 1000 };
     for (const observer of observers) observer.onRunEnd?.(end);
     return summary;
