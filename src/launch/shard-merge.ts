@@ -14,7 +14,7 @@ import { encodeNpz, readNpz } from '../io/npz.js';
 import { completedTasks, runPaths, writeSummary, writeTask } from '../io/results.js';
 
 /** Task metadata entries with one value per member, in member order. */
-const MEMBER_ENTRIES = ['classes', 'seeds', 'stopped_members', 'accuracy_after', 'expert_accuracy', 'probe_seen_accuracy', 'network_seen_accuracy', 'probe_unseen_accuracy'] as const;
+const MEMBER_ENTRIES = ['classes', 'seeds', 'stopped_members', 'epochs', 'dead_layers', 'accuracy_after', 'expert_accuracy', 'probe_seen_accuracy', 'network_seen_accuracy', 'probe_unseen_accuracy'] as const;
 
 interface Shard {
   dir: string;

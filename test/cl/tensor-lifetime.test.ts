@@ -55,8 +55,11 @@ for (const [name, overrides] of variants) {
         },
       ]);
       assert.equal(live.length, 3);
-      // State that fills during the first task (a replay buffer, a method's streams) settles after it.
-      assert.equal(live[2], live[1], `live tensors at each task's end: ${live.join(', ')}`);
+      // State that fills during the first task (a replay buffer, a method's streams) settles after it;
+      // a leak grows the count with every task. It may shrink: the loop also yields to the event loop
+      // on time (so that SIGTERM is heard, src/cl/loop.ts), which lets finalizers of garbage tensors
+      // run at moments that depend on the machine's speed.
+      assert.ok(live[2] <= live[1], `live tensors at each task's end: ${live.join(', ')}`);
     } finally {
       prepared.release();
     }
