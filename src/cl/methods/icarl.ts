@@ -307,5 +307,9 @@ export const icarlMethod = defineMethod({
       { help: 'iCaRL (Rebuffi, Kolesnikov, Sperl & Lampert 2017)' },
     ),
   ),
+  check(_value, config, problem) {
+    // ER-ACE replaces the loss as iCaRL does; GDumb never learns from the stream iCaRL trains on.
+    for (const key of ['er_ace', 'gdumb']) if (config.method[key] !== undefined) problem(`method.${key}`, `method.icarl trains by its own loss on the stream and exemplars, which method.${key} replaces; remove one of them`);
+  },
   build: ({ memory_size: memorySize, batch_ratio: batchRatio }, context) => new IncrementalClassifierRepresentation({ memorySize, batchRatio }, context.random(SALT)),
 });
