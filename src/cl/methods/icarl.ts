@@ -60,18 +60,26 @@ export function herd(features: Tensor, mask: Tensor, count: number): Tensor {
     const [members, , width] = phi.shape;
     const weight = mask.to('float64').unsqueeze(2);
     const mean = phi.mul(weight).sum(1).div(ops.clamp(weight.sum(1), 1, null)); // [R, D]
+    const squaredNorms = phi.pow(2).sum(2); // [R, N]
     const running = ops.zeros([members, width], 'float64', null, phi.device);
     const available = mask.to('float64').clone();
     const picks: Tensor[] = [];
-    for (let index = 0; index < count; index += 1) {
-      const candidate = running.unsqueeze(1).add(phi).div(index + 1);
-      const distance = candidate.sub(mean.unsqueeze(1)).pow(2).sum(2); // [R, N]
-      const pick = ops.argmin(ops.where(available.gt(0), distance, ops.fullLike(distance, Number.POSITIVE_INFINITY)), 1); // [R]
-      running.add_(phi.gather(1, pick.view(members, 1, 1).expand(members, 1, width)).squeeze(1));
-      ops.scatter_(available, 1, pick.unsqueeze(1), ops.zeros([members, 1], 'float64', null, phi.device));
+    for (let k = 1; k <= count; k += 1) {
+      // Each step's temporaries are [R, N]; released here, or a long herd would hold them all.
+      const pick = scope(() => {
+        // ‖μ − (S + φ_n)/k‖² = ‖a‖² − (2/k)·a·φ_n + ‖φ_n‖²/k² with a = μ − S/k; ‖a‖² is the same for every n.
+        const a = mean.sub(running.div(k));
+        const distance = squaredNorms.div(k * k).sub(ops.matmul(phi, a.unsqueeze(2)).squeeze(2).mul(2 / k));
+        const chosen = ops.argmin(ops.where(available.gt(0), distance, ops.fullLike(distance, Number.POSITIVE_INFINITY)), 1); // [R]
+        running.add_(phi.gather(1, chosen.view(members, 1, 1).expand(members, 1, width)).squeeze(1));
+        ops.scatter_(available, 1, chosen.unsqueeze(1), ops.zeros([members, 1], 'float64', null, phi.device));
+        return keep(chosen);
+      });
       picks.push(pick);
     }
-    return ops.stack(picks, 0);
+    const result = ops.stack(picks, 0);
+    for (const pick of picks) pick.dispose();
+    return result;
   });
 }
 
