@@ -37,6 +37,7 @@ if want class; then
   row ci_agem '+method.agem={}'
   row ci_gdumb '+method.gdumb={}'
   row ci_gdumb_4400 '+method.gdumb.buffer_size=4400'
+  row ci_icarl '+method.icarl={}'
 fi
 if want task; then
   row ti_plain "${split_task[@]}"

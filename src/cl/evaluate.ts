@@ -28,7 +28,12 @@ export interface EvaluationOptions {
   chunkSize?: number;
   /** Logits columns outside the head (task-incremental): masked to -inf before softmax. */
   headMask?: Tensor | null;
+  /** Scores that replace the logits (a method's classifier, Learner.predict); null keeps the logits. */
+  predict?: Predictor;
 }
+
+/** Scores [R, n, C] for inputs [n, R, ...] in place of the model's logits; null keeps the logits. */
+export type Predictor = (inputs: Tensor) => Tensor | null;
 
 export function evaluate(model: Model, set: EvalSet, options: EvaluationOptions): Evaluation {
   const { numClasses } = options;
@@ -48,7 +53,7 @@ export function evaluate(model: Model, set: EvalSet, options: EvaluationOptions)
             const length = Math.min(chunk, total - start);
             const images = set.images.narrow(0, start, length);
             const labels = set.labels.narrow(0, start, length).transpose(0, 1); // [R, n]
-            let logits = model.run(images).logits; // [R, n, C]
+            let logits = options.predict?.(images) ?? model.run(images).logits; // [R, n, C]
             if (options.headMask) logits = logits.add(options.headMask);
             const logProbabilities = ops.logSoftmax(logits, 2, 'float64');
             const picked = logProbabilities.gather(2, labels.unsqueeze(2)).squeeze(2); // [R, n]

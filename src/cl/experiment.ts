@@ -171,7 +171,7 @@ export class Experiment {
     try {
       if (this.startTask === 0) {
         this.accuracyAtInit = tracked.map(() => []);
-        const atInit = this.timing.time('evaluation', () => tracked.map((task) => evaluate(this.model, task.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: task.headMask })));
+        const atInit = this.timing.time('evaluation', () => tracked.map((task) => evaluate(this.model, task.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: task.headMask, predict: this.learner.predict })));
         this.accuracyAtInit = Array.from({ length: settings.members }, (_, member) => atInit.map((evaluation) => evaluation.accuracy[member]));
       }
       for (let task = this.startTask; task < source.numTasks; task += 1) {
@@ -216,7 +216,7 @@ export class Experiment {
     const options = { numClasses: source.numClasses, evalChunk: settings.evalChunk };
     // logging.track_tasks: the log points measure every task, or only those seen so far.
     const measured = settings.trackTasks === 'seen' ? tracked.slice(0, task + 1) : tracked;
-    const context = { model: this.model, tracked: measured, allTasks: tracked, task, log: learnerLog, settings, train: (t: number) => source.train(t), ...options };
+    const context = { model: this.model, predict: learner.predict, tracked: measured, allTasks: tracked, task, log: learnerLog, settings, train: (t: number) => source.train(t), ...options };
     const timing = this.timing;
     const metrics = settings.metrics
       .filter((metric) => metric.enabled?.(settings) ?? true)
@@ -245,7 +245,7 @@ export class Experiment {
     });
     for (const metric of metrics) metric.dispose?.();
     const [accuracyAfter, expertAccuracy] = timing.time('evaluation', () => [
-      tracked.map((trackedTask) => evaluate(this.model, trackedTask.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: trackedTask.headMask })),
+      tracked.map((trackedTask) => evaluate(this.model, trackedTask.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: trackedTask.headMask, predict: learner.predict })),
       expert ? Array.from(evaluate(expert.model, current.test, { numClasses: source.numClasses, chunkSize: settings.evalChunk, headMask: current.headMask }).accuracy) : null,
     ] as const);
     batches.dispose();

@@ -2,6 +2,7 @@
 // trains all R members; a member whose loss turns NaN or infinite stops training, and the others go on.
 import { crossEntropy } from '../nn/loss.js';
 import type { Model } from '../nn/models/model.js';
+import type { Predictor } from './evaluate.js';
 import type { Optimizer } from '../optim/index.js';
 import { noGrad, scope, type Tensor } from '../tensor/index.js';
 import type { Batch, LearnerOutput, LearnerState, Method, TaskBoundary } from './method.js';
@@ -74,6 +75,12 @@ export class Learner implements LearnerState {
     const output = this.model.run(inputs);
     return { ...output, logits: this.headMask ? output.logits.add(this.headMask) : output.logits, unmaskedLogits: output.logits };
   }
+
+  /** What evaluation scores inputs [n, R, ...] by: a method's prediction (null: the model's logits). */
+  readonly predict: Predictor = (inputs) => {
+    const method = this.methods.find((candidate) => candidate.predict);
+    return method ? method.predict!(this, inputs) : null;
+  };
 
   beginTask(task: number): void {
     this.task = task;

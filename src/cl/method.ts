@@ -57,6 +57,12 @@ export interface Method {
   transformGradients?(state: LearnerState): void;
   /** Replaces the optimizer's update; returns true when it did (NTE). */
   update?(state: LearnerState, batch: Batch): boolean;
+  /**
+   * Replaces the model's logits at evaluation (iCaRL's nearest-mean-of-exemplars classifier): scores
+   * [R, n, C] for inputs [n, R, ...] whose argmax is the prediction and whose softmax the reported
+   * probabilities; null keeps the logits. Called in eval mode without gradients. At most one method has it.
+   */
+  predict?(state: LearnerState, inputs: Tensor): Tensor | null;
   /** Runs after the update (shrink and perturb, continual backprop). */
   afterStep?(state: LearnerState, output: LearnerOutput): void;
   beforeTask?(state: LearnerState, task: number): void;

@@ -5,7 +5,7 @@
 // plab's sources (examples/custom-metric.mjs).
 import type { Model } from '../nn/models/model.js';
 import type { Tensor } from '../tensor/index.js';
-import type { EvalSet } from './evaluate.js';
+import type { EvalSet, Predictor } from './evaluate.js';
 import type { LogBuffer } from './log-buffer.js';
 import type { LoopObserver } from './loop.js';
 import type { ExperimentSettings } from './settings.js';
@@ -35,6 +35,8 @@ export interface ProbeSummary {
 /** What a metric sees of the task being trained. */
 export interface MetricContext {
   readonly model: Model;
+  /** What the model's evaluation scores by (a method's classifier, or its logits). */
+  readonly predict: Predictor;
   /** The tasks measured at log points: every task of the scenario, or those seen so far (logging.track_tasks). */
   readonly tracked: readonly TrackedTask[];
   /** Every task of the scenario, whatever is tracked (the forward-transfer probe needs those to come). */

@@ -10,6 +10,7 @@ import {
   ElasticWeightConsolidation,
   ExperienceReplayAce,
   GreedySamplerDumbLearner,
+  IncrementalClassifierRepresentation,
   LearningWithoutForgetting,
   MemberRandom,
   MemoryAwareSynapses,
@@ -29,6 +30,7 @@ const makers: [string, () => Method][] = [
   ['er_ace', () => new ExperienceReplayAce({ bufferSize: 12 }, new MemberRandom(seeds, 6))],
   ['agem', () => new AveragedGem({ bufferSize: 12, sampleSize: 5 }, new MemberRandom(seeds, 7))],
   ['gdumb', () => new GreedySamplerDumbLearner({ bufferSize: 12, epochs: 2, batchSize: 4, lr: 0.05 }, new MemberRandom(seeds, 8))],
+  ['icarl', () => new IncrementalClassifierRepresentation({ memorySize: 12, batchRatio: 0.5 }, new MemberRandom(seeds, 9))],
 ];
 
 for (const [name, make] of makers) {

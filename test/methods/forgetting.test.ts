@@ -14,6 +14,7 @@ import {
   ElasticWeightConsolidation,
   ExperienceReplayAce,
   GreedySamplerDumbLearner,
+  IncrementalClassifierRepresentation,
   LearningWithoutForgetting,
   MemberRandom,
   MemoryAwareSynapses,
@@ -78,4 +79,8 @@ test('class-incremental: A-GEM keeps past classes', () => {
 
 test('class-incremental: GDumb, trained from scratch on its class-balanced memory, keeps past classes', () => {
   beatsFineTuning('GDumb', classIncremental, (seeds) => [new GreedySamplerDumbLearner({ bufferSize: 200, epochs: 5, batchSize: 16, lr: 0.05 }, random(seeds))], 0.3);
+});
+
+test('class-incremental: iCaRL (herding exemplars, distillation, nearest-mean classifier) keeps past classes', () => {
+  beatsFineTuning('iCaRL', classIncremental, (seeds) => [new IncrementalClassifierRepresentation({ memorySize: 200, batchRatio: 1 }, random(seeds))], 0.3);
 });

@@ -61,7 +61,7 @@ export function continualAccuracy(options: SequenceOptions): number[] {
     }
     const sums = new Array<number>(members).fill(0);
     for (let task = 0; task < tasks; task += 1) {
-      const accuracy = evaluate(model, source.test(task), { numClasses: source.numClasses, headMask: source.headMask(task) }).accuracy;
+      const accuracy = evaluate(model, source.test(task), { numClasses: source.numClasses, headMask: source.headMask(task), predict: learner.predict }).accuracy;
       accuracy.forEach((value, member) => (sums[member] += value / tasks));
     }
     learner.dispose();

@@ -12,6 +12,7 @@ export { FeedbackAlignment, feedbackLayers, routeThroughFeedback } from './feedb
 export { GreedySamplerDumbLearner, gdumbMethod, type GdumbOptions } from './gdumb.js';
 export { L2Init, l2InitMethod } from './l2-init.js';
 export { GradientBasis } from './gradient-basis.js';
+export { herd, IncrementalClassifierRepresentation, icarlMethod, normalisedFeatures, type IcarlOptions } from './icarl.js';
 export { LearningWithoutForgetting, lwfMethod, type LwfOptions } from './lwf.js';
 export { MemoryAwareSynapses, masMethod, type MasOptions } from './mas.js';
 export { gradientAlignment, type GradientAlignment } from './gradient-alignment.js';

@@ -19,6 +19,7 @@ import { ewcMethod } from './ewc.js';
 import { feedbackAlignmentMethod } from './feedback-alignment.js';
 import { gdumbMethod } from './gdumb.js';
 import { l2InitMethod } from './l2-init.js';
+import { icarlMethod } from './icarl.js';
 import { lwfMethod } from './lwf.js';
 import { masMethod } from './mas.js';
 import { nteMethod } from './nte.js';
@@ -50,6 +51,7 @@ export const methodRegistry = [
   agemMethod,
   ogdMethod,
   gdumbMethod,
+  icarlMethod,
   nteMethod,
   continualBackpropMethod,
   shrinkPerturbMethod,

@@ -6,11 +6,11 @@ import type { Metric } from '../metric.js';
 export const evaluationMetric: Metric = {
   name: 'evaluation',
   help: 'step; accuracy and loss (R, T); per_class_accuracy, class_probability and true_class_probability (R, T, C) on every tracked task\'s test set',
-  startTask({ model, tracked, numClasses, evalChunk, log }) {
+  startTask({ model, predict, tracked, numClasses, evalChunk, log }) {
     return {
       onLogPoint({ learnerStep }) {
         const members = model.members;
-        const evaluations = tracked.map((task) => evaluate(model, task.test, { numClasses, chunkSize: evalChunk, headMask: task.headMask }));
+        const evaluations = tracked.map((task) => evaluate(model, task.test, { numClasses, chunkSize: evalChunk, headMask: task.headMask, predict }));
         const T = tracked.length;
         const pack = (pick: (e: Evaluation) => Float64Array, width: number): Float32Array => {
           // [T][R, width] -> [R, T, width]
