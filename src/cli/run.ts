@@ -116,7 +116,7 @@ async function runOrSweep(args: RunArguments): Promise<number> {
     // A preset of the cloning study (+experiment=cloning) runs as 'plab clone' would.
     if (config.training.mode === 'cloning') {
       if (args.runDir !== null) throw new Error("the cloning mode names its own folder (docs/cloning.md); drop run_dir, or run 'plab clone'");
-      return runCloningCommand(args.quiet ? [...args.overrides, '--quiet'] : args.overrides);
+      return runCloningCommand(args.overrides, { quiet: args.quiet, configDirs: args.configDirs });
     }
     // A population split into member shards runs as a sweep of its shards.
     if ((config.launcher.shards ?? 1) > 1 && (config.launcher.shard ?? null) === null) return runSweep(args);
