@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { composeConfig } from '../config/index.js';
 import { cloningResultsPath, runCloning, type CloneMeasuresSummary, type CloningSummary } from '../cl/cloning-run.js';
 import { modelConfigOf } from '../cl/from-config.js';
+import { startRunFolder } from '../io/run-folder.js';
 import { stepMeans } from '../cl/loop.js';
 import type { MemberStat } from '../metrics/stats.js';
 import { runSymmetryCheck, type Discrepancy, type SymmetryReport } from '../nn/cloning/index.js';
@@ -54,7 +55,7 @@ export async function runCloningCommand(overrides: string[], options: { quiet: b
   const { quiet } = options;
   const config = composeConfig(['training=cloning', 'scenario=joint', ...overrides], { configDirs: options.configDirs });
   if (config.training.mode !== 'cloning') throw new Error(`clone: 'plab clone' runs training=cloning; remove the override training=${config.training.mode}`);
-  const runDir = cloningResultsPath(config);
+  const runDir = startRunFolder(cloningResultsPath(config), overrides);
   const progress = new ProgressBar(process.stderr, quiet);
   const summary = await runCloning(config, runDir, [
     {

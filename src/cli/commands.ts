@@ -35,7 +35,8 @@ unchanged), then trains the base and the clone side by side for training.epochs_
 training.num_expansions times, each expansion cloning the current clone. training=cloning and
 scenario=joint are selected for you; overrides follow 'plab run'. training.symmetry_noise > 0
 perturbs the clone without changing its function, so that its copies can drift apart.
-Writes config.yaml, cloning_metrics.npz and summary.json to results_dir/{dataset}/cloning_...`;
+Each run writes config.yaml, cloning_metrics.npz and summary.json to a folder of its own,
+results_dir/{dataset}/cloning_.../{date}_{time}[_{overrides}], and cloning_.../latest points at the newest.`;
 
 const CHECK_HELP = `plab clone check builds a model (defaults: conf/model/NAME.yaml), clones it and checks that the
 clone's outputs and hidden units equal the base's (forward symmetry) and that its gradients are

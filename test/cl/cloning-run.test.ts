@@ -1,15 +1,16 @@
 // The cloning training mode on a small MNIST problem (digits 0 and 1, a 16-8 MLP, two members), and
 // the symmetry check behind 'plab clone check'.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cloningResultsPath, runCloning, type CloningSummary } from '../../src/cl/cloning-run.js';
 import { modelConfigOf } from '../../src/cl/from-config.js';
-import { checkCommand, formatSymmetryReport, symmetryCheck, type CheckArguments } from '../../src/cli/clone.js';
+import { checkCommand, formatSymmetryReport, runCloningCommand, symmetryCheck, type CheckArguments } from '../../src/cli/clone.js';
 import { composeConfig } from '../../src/config/index.js';
 import { decodeNpz, encodeNpz } from '../../src/io/npz.js';
+import { acquireRunLock, LOCK_FILE } from '../../src/io/run-lock.js';
 import { ndarray, type NdArray } from '../../src/io/npy.js';
 import { checkParameterSymmetry, cloneModel } from '../../src/nn/cloning/index.js';
 import { crossEntropy } from '../../src/nn/loss.js';
@@ -175,6 +176,36 @@ test('a finished cloning run is not overwritten, and run names say what was run'
   await assert.rejects(() => runCloning(composeConfig([...small.filter((o) => !o.startsWith('scenario.')), 'scenario=split', 'scenario.num_tasks=2']), join(exact.runDir, 'split')), /trains on one task.*scenario=joint/);
   assert.equal(existsSync(join(exact.runDir, 'split')), false, 'nothing written for a refused run');
   await assert.rejects(() => runCloning(composeConfig([...small, 'logging.representation_samples=1']), join(exact.runDir, 'probe')), /logging.representation_samples/);
+});
+
+test('plab clone gives every run a folder of its own under its algorithm folder, with latest; a folder being written is refused', async () => {
+  const results = mkdtempSync(join(tmpdir(), 'plab-clone-folders-'));
+  const overrides = [...small.slice(2), `results_dir=${results}`];
+  const log = console.log;
+  console.log = () => {}; // the command prints the results folder and its table, unused here
+  try {
+    for (let run = 0; run < 2; run += 1) assert.equal(await runCloningCommand(overrides, { quiet: true, configDirs: [] }), 0);
+  } finally {
+    console.log = log;
+  }
+  const parent = join(results, 'mnist', 'cloning_mlp_k2');
+  const runs = readdirSync(parent).filter((name) => name !== 'latest').sort();
+  // Two runs started in the same second get '_2' after the second's name (newRunFolder).
+  assert.equal(runs.length, 2, runs.join(' '));
+  for (const name of runs) {
+    assert.match(name, /^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d_logging\.log_frequency=20,/);
+    assert.deepEqual(readdirSync(join(parent, name)).sort(), ['cloning_metrics.npz', 'config.yaml', 'summary.json'], 'the lock is released at the end');
+  }
+  assert.equal(readlinkSync(join(parent, 'latest')), runs[1], 'latest is the second run');
+  // A folder another writer holds is refused before anything is written to it.
+  const held = join(results, 'held');
+  const lock = acquireRunLock(held);
+  try {
+    await assert.rejects(() => runCloning(composeConfig(small), held), new RegExp(`${held} is being written by process ${process.pid}`));
+    assert.deepEqual(readdirSync(held), [LOCK_FILE]);
+  } finally {
+    lock.release();
+  }
 });
 
 test('model sections map onto registry options', () => {
