@@ -46,6 +46,8 @@ test('the printed summary lists the members that are not ok', () => {
     accuracy_matrix_mean: [[0.7]],
     accuracy_matrix_std: [[0.2]],
     metrics: {},
+    seen_accuracy: { by_task: [[0.9, 0.5, 0.7]], final: { mean: 0.7, std: 0.2 } },
+    epochs: [[5, 5, 5]],
     joint_accuracy: null,
     expert_accuracy: null,
     analysis: { population_sparsity_by_task: {}, probe_seen_accuracy_by_task: [null], network_seen_accuracy_by_task: [null], probe_unseen_accuracy_by_task: [null] },
