@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { configToYaml, type ExperimentConfig } from '../config/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { encodeNpz } from '../io/npz.js';
+import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { memberStat, type MemberStat } from '../metrics/stats.js';
 import { cloneModel, effectiveRank, measureClones } from '../nn/cloning/index.js';
 import { inMode } from '../nn/mode.js';
@@ -53,7 +54,7 @@ export function cloningRunName(config: ExperimentConfig): string {
   return parts.join('_');
 }
 
-/** results_dir/{dataset}/{cloning run name}. */
+/** results_dir/{dataset}/{cloning run name}: the cloning runs' algorithm folder, which holds a dated folder per run and `latest`. */
 export function cloningResultsPath(config: ExperimentConfig): string {
   return join(config.results_dir, config.dataset.name, cloningRunName(config));
 }
@@ -232,10 +233,13 @@ export async function runCloning(config: ExperimentConfig, runDir: string, obser
   let test: EvalSet | null = null;
   let probe: EvalSet | null = null;
   let batches: EpochBatches | null = null;
+  let lock: RunLock | null = null;
   try {
     if (source.numTasks !== 1) {
       throw new Error(`the cloning mode trains on one task, but scenario=${config.scenario.type} makes ${source.numTasks}; use scenario=joint (optionally with scenario.classes=[...])`);
     }
+    // One writer per folder, as for plab run (src/io/run-lock.ts); taken once the run is known to be valid, so a refused run writes nothing.
+    lock = acquireRunLock(runDir);
     writeFileAtomic(join(runDir, CLONING_FILES.config), configToYaml(config));
     const epochBatches = new EpochBatches(source.train(0), settings.batchSize, settings.seeds.map((seed) => new Generator(seed + 1)));
     batches = epochBatches;
@@ -339,5 +343,6 @@ export async function runCloning(config: ExperimentConfig, runDir: string, obser
     if (clone) clone.learner.dispose();
     if (base) base.learner.dispose();
     prepared.release();
+    lock?.release();
   }
 }

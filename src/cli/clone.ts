@@ -1,31 +1,14 @@
 // plab clone: the cloning mode (docs/cloning.md) (train a base, expand it, train both), and `plab clone check`,
 // the forward and backward symmetry checks of a freshly cloned model.
 import { resolve } from 'node:path';
-import { composeConfig, formatHelp } from '../config/index.js';
+import { composeConfig } from '../config/index.js';
 import { cloningResultsPath, runCloning, type CloneMeasuresSummary, type CloningSummary } from '../cl/cloning-run.js';
 import { modelConfigOf } from '../cl/from-config.js';
+import { startRunFolder } from '../io/run-folder.js';
 import { stepMeans } from '../cl/loop.js';
 import type { MemberStat } from '../metrics/stats.js';
 import { runSymmetryCheck, type Discrepancy, type SymmetryReport } from '../nn/cloning/index.js';
 import { ProgressBar } from './progress.js';
-
-export const cloneHelp = `usage: plab clone [overrides...] [--quiet]
-       plab clone check [model=NAME] [model.KEY=VALUE...] [--factor K] [--noise S] [--members R]
-                        [--input C,H,W] [--classes N] [--tolerance T] [--seed N]
-
-plab clone trains a base network for training.initial_epochs, expands it by
-training.expansion_factor (every hidden unit, channel and head copied k times, the function
-unchanged), then trains the base and the clone side by side for training.epochs_per_expansion;
-training.num_expansions times, each expansion cloning the current clone. training=cloning and
-scenario=joint are selected for you; overrides follow 'plab run'. training.symmetry_noise > 0
-perturbs the clone without changing its function, so that its copies can drift apart.
-Writes config.yaml, cloning_metrics.npz and summary.json to results_dir/{dataset}/cloning_...
-
-plab clone check builds a model (defaults: conf/model/NAME.yaml), clones it and checks that the
-clone's outputs and hidden units equal the base's (forward symmetry) and that its gradients are
-the base's, tiled and scaled (backward symmetry). Exit status 1 when an error exceeds the
-tolerance (default 1e-5). --noise breaks backward symmetry on purpose; the forward check still holds.
-Input shape defaults: [1,28,28] for mlp and cnn, [3,32,32] for resnet and vit.`;
 
 function fmt(stat: MemberStat, digits = 3): string {
   return `${stat.mean.toFixed(digits)} ± ${stat.std.toFixed(digits)}`;
@@ -67,14 +50,12 @@ export function formatCloningSummary(summary: CloningSummary): string {
   return lines.join('\n');
 }
 
-export async function runCloningCommand(argv: string[]): Promise<number> {
-  const quiet = argv.includes('--quiet') || argv.includes('-q');
-  const overrides = argv.filter((arg) => arg !== '--quiet' && arg !== '-q');
-  const option = overrides.find((arg) => arg.startsWith('-'));
-  if (option) throw new Error(`unknown option '${option}' for 'plab clone'; options: --quiet, --help (and 'plab clone check' for the symmetry checks)`);
-  const config = composeConfig(['training=cloning', 'scenario=joint', ...overrides]);
-  if (config.training.mode !== 'cloning') throw new Error(`'plab clone' runs training=cloning; remove the override training=${config.training.mode}`);
-  const runDir = cloningResultsPath(config);
+/** A cloning run of the overrides (after training=cloning scenario=joint), its progress and its summary table. */
+export async function runCloningCommand(overrides: string[], options: { quiet: boolean; configDirs: string[] }): Promise<number> {
+  const { quiet } = options;
+  const config = composeConfig(['training=cloning', 'scenario=joint', ...overrides], { configDirs: options.configDirs });
+  if (config.training.mode !== 'cloning') throw new Error(`clone: 'plab clone' runs training=cloning; remove the override training=${config.training.mode}`);
+  const runDir = startRunFolder(cloningResultsPath(config), overrides);
   const progress = new ProgressBar(process.stderr, quiet);
   const summary = await runCloning(config, runDir, [
     {
@@ -113,58 +94,9 @@ export interface CheckArguments {
   seed: number;
 }
 
-const checkOptions = ['--factor', '--noise', '--members', '--input', '--classes', '--tolerance', '--seed'] as const;
-
-export function parseCheckArguments(argv: string[]): CheckArguments {
-  const parsed: CheckArguments = { overrides: [], factor: 2, noise: 0, members: 1, input: null, classes: 10, tolerance: 1e-5, seed: 0 };
-  const number = (name: string, text: string | undefined, valid: (value: number) => boolean, what: string): number => {
-    const value = Number(text);
-    if (text === undefined || text === '' || !valid(value)) throw new Error(`${name} needs ${what}, got ${text === undefined ? 'nothing' : `'${text}'`}`);
-    return value;
-  };
-  const whole = (minimum: number) => (value: number) => Number.isInteger(value) && value >= minimum;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => inline ?? argv[++i];
-    switch (name) {
-      case '--factor':
-        parsed.factor = number(name, value(), whole(2), 'a whole number >= 2');
-        break;
-      case '--noise':
-        parsed.noise = number(name, value(), (v) => v >= 0, 'a number >= 0');
-        break;
-      case '--members':
-        parsed.members = number(name, value(), whole(1), 'a whole number >= 1');
-        break;
-      case '--classes':
-        parsed.classes = number(name, value(), whole(2), 'a whole number >= 2');
-        break;
-      case '--tolerance':
-        parsed.tolerance = number(name, value(), (v) => v > 0, 'a number > 0');
-        break;
-      case '--seed':
-        parsed.seed = number(name, value(), whole(0), 'a whole number >= 0');
-        break;
-      case '--input': {
-        const text = value();
-        const dims = (text ?? '').split(',').map(Number);
-        if (!text || dims.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`--input needs the sample shape as positive integers, e.g. 1,28,28 or 784; got '${text ?? ''}'`);
-        parsed.input = dims;
-        break;
-      }
-      default:
-        if (arg.startsWith('-')) throw new Error(`unknown option '${arg}' for 'plab clone check'; options: ${checkOptions.join(', ')}`);
-        if (!/^model(\.|=)/.test(arg)) throw new Error(`'plab clone check' takes model overrides only (model=NAME, model.KEY=VALUE); got '${arg}'`);
-        parsed.overrides.push(arg);
-    }
-  }
-  return parsed;
-}
-
 /** Builds, clones and checks the model the arguments describe. */
-export function symmetryCheck(args: CheckArguments): SymmetryReport {
-  const model = modelConfigOf(composeConfig(args.overrides).model);
+export function symmetryCheck(args: CheckArguments, configDirs: string[] = []): SymmetryReport {
+  const model = modelConfigOf(composeConfig(args.overrides, { configDirs }).model);
   const inputShape = args.input ?? (model.name === 'mlp' || model.name === 'cnn' ? [1, 28, 28] : [3, 32, 32]);
   return runSymmetryCheck(model, { factor: args.factor, inputShape, numClasses: args.classes, members: args.members, seed: args.seed, noise: args.noise, tolerance: args.tolerance });
 }
@@ -186,16 +118,9 @@ export function formatSymmetryReport(report: SymmetryReport): string {
   ].join('\n');
 }
 
-/** The symmetry checks answer at once; a cloning run trains, asynchronously. */
-export function cloneCommand(argv: string[]): number | Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`${cloneHelp}\n\n${formatHelp({ group: 'training' })}`);
-    return 0;
-  }
-  if (argv[0] === 'check') {
-    const report = symmetryCheck(parseCheckArguments(argv.slice(1)));
-    console.log(formatSymmetryReport(report));
-    return report.passed ? 0 : 1;
-  }
-  return runCloningCommand(argv);
+/** plab clone check: prints the report; exit status 1 when an error exceeds the tolerance. */
+export function checkCommand(args: CheckArguments, configDirs: string[] = []): number {
+  const report = symmetryCheck(args, configDirs);
+  console.log(formatSymmetryReport(report));
+  return report.passed ? 0 : 1;
 }

@@ -29,6 +29,21 @@ simulated capacity P/N_c on the same grid, and the mean-field capacity, radius a
 every manifold with all its samples. The simulation's cost grows quickly with M: about a minute
 per task for two members at M = 8, three at M = 16.`;
 
+const CLONE_HELP = `plab clone trains a base network for training.initial_epochs, expands it by
+training.expansion_factor (every hidden unit, channel and head copied k times, the function
+unchanged), then trains the base and the clone side by side for training.epochs_per_expansion;
+training.num_expansions times, each expansion cloning the current clone. training=cloning and
+scenario=joint are selected for you; overrides follow 'plab run'. training.symmetry_noise > 0
+perturbs the clone without changing its function, so that its copies can drift apart.
+Each run writes config.yaml, cloning_metrics.npz and summary.json to a folder of its own,
+results_dir/{dataset}/cloning_.../{date}_{time}[_{overrides}], and cloning_.../latest points at the newest.`;
+
+const CHECK_HELP = `plab clone check builds a model (defaults: conf/model/NAME.yaml), clones it and checks that the
+clone's outputs and hidden units equal the base's (forward symmetry) and that its gradients are
+the base's, tiled and scaled (backward symmetry). Exit status 1 when an error exceeds the
+tolerance. --noise breaks backward symmetry on purpose; the forward check still holds.
+Input shape defaults: [1,28,28] for mlp and cnn, [3,32,32] for resnet and vit.`;
+
 const EXPORT_HELP = `Writes every scalar series of the run's task_*/metrics.npz as one long CSV table: columns run,
 member, task, eval_task, step, metric, layer, value, then the run's config keys.`;
 
@@ -37,6 +52,15 @@ function wholeNumber(min: number, max: number, example: string): (text: string) 
   return (text) => {
     const value = text.trim() === '' ? NaN : Number(text);
     if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`needs a whole number from ${min}${max === Infinity ? ' up' : ` to ${max}`}, e.g. ${example}, got '${text}'`);
+    return value;
+  };
+}
+
+/** A parser for a number above `min` (or at it, when `inclusive`), naming the rejected text. */
+function numberAbove(min: number, inclusive: boolean, example: string): (text: string) => number {
+  return (text) => {
+    const value = text.trim() === '' ? NaN : Number(text);
+    if (!Number.isFinite(value) || value < min || (!inclusive && value === min)) throw new InvalidArgumentError(`needs a number ${inclusive ? '>=' : '>'} ${min}, e.g. ${example}, got '${text}'`);
     return value;
   };
 }
@@ -58,19 +82,6 @@ function wholeNumbers(text: string): number[] {
 /** Repeated or comma-separated values of an option, in order. */
 function collect(text: string, previous: string[] = []): string[] {
   return [...previous, ...text.split(',').filter((part) => part !== '')];
-}
-
-/**
- * Commands whose arguments their own modules still parse: commander routes them and passes every
- * word through, -h included, so that each prints its own usage.
- */
-function passThrough(program: Command, name: string, summary: string, run: (argv: string[]) => number | Promise<number>): void {
-  subcommand(program, name)
-    .description(summary)
-    .helpOption(false)
-    .allowUnknownOption()
-    .argument('[arguments...]')
-    .action(async (argv: string[]) => setExit(await run(argv)));
 }
 
 /**
@@ -155,7 +166,29 @@ export function buildProgram(): Command {
     .option('--host <address>', 'address to listen on (0.0.0.0: every interface, so other machines can read your results); without it 127.0.0.1, answering requests addressed to localhost, 127.0.0.1 or [::1] only')
     .action(async (root: string, options: { port: number; host?: string }) => setExit(await (await import('./report.js')).serveCommand(root, options)));
 
-  passThrough(program, 'clone', "the cloning mode (docs/cloning.md): train a base, expand it, train both ('plab clone check' runs the symmetry checks)", async (argv) => (await import('./clone.js')).cloneCommand(argv));
+  const clone = subcommand(program, 'clone')
+    .description("the cloning mode (docs/cloning.md): train a base, expand it, train both ('plab clone check' runs the symmetry checks)")
+    .argument('[overrides...]', "overrides as for 'plab run'; training=cloning and scenario=joint are selected for you")
+    .option('-q, --quiet', 'no progress and no summary table')
+    .addHelpText('after', () => `\n${CLONE_HELP}\n\n${formatHelp({ group: 'training', configDirs: configDirs() })}\n`)
+    .action(async (overrides: string[], options: { quiet?: boolean }) => setExit(await (await import('./clone.js')).runCloningCommand(overrides, { quiet: !!options.quiet, configDirs: configDirs() })));
+  subcommand(clone, 'check')
+    .description("build a model, clone it and check the clone's forward and backward symmetry")
+    .argument('[overrides...]', 'model overrides: model=NAME, model.KEY=VALUE', (text: string, previous: string[] = []) => {
+      if (!/^model(\.|=)/.test(text)) throw new InvalidArgumentError(`takes model overrides only (model=NAME, model.KEY=VALUE); got '${text}'`);
+      return [...previous, text];
+    })
+    .option('--factor <k>', 'copies of every hidden unit', wholeNumber(2, Infinity, '--factor 2'), 2)
+    .option('--noise <s>', 'function-preserving weight noise, which breaks backward symmetry', numberAbove(0, true, '--noise 0.1'), 0)
+    .option('--members <r>', 'population members', wholeNumber(1, Infinity, '--members 2'), 1)
+    .option('--input <C,H,W>', 'the sample shape (default [1,28,28] for mlp and cnn, [3,32,32] for resnet and vit)', wholeNumbers)
+    .option('--classes <n>', 'output classes', wholeNumber(2, Infinity, '--classes 10'), 10)
+    .option('--tolerance <t>', 'the largest error that passes', numberAbove(0, false, '--tolerance 1e-5'), 1e-5)
+    .option('--seed <n>', 'seed of the weights and the input', wholeNumber(0, Infinity, '--seed 0'), 0)
+    .addHelpText('after', `\n${CHECK_HELP}\n`)
+    .action(async (overrides: string[], options: { factor: number; noise: number; members: number; input?: number[]; classes: number; tolerance: number; seed: number }) => {
+      setExit((await import('./clone.js')).checkCommand({ ...options, overrides, input: options.input ?? null }, configDirs()));
+    });
   const analyze = subcommand(program, 'analyze').description("analyses of a run's saved arrays ('plab analyze manifolds <run>': class-manifold capacity and geometry)");
   subcommand(analyze, 'manifolds')
     .description('class-manifold capacity and geometry of the saved representations at the end of every finished task')

@@ -1,6 +1,6 @@
 // plab run: one experiment (or a sweep of them) from config groups and overrides.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { composeConfig, configToYaml, expandSweep, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
 import type { ExperimentObserver } from '../cl/experiment.js';
@@ -11,7 +11,7 @@ import { formatMemoryPlan } from '../cl/memory-plan.js';
 import { memberShard } from '../cl/member-shard.js';
 import { runExperiment } from '../cl/runner.js';
 import { formatSummary } from '../cl/summary.js';
-import { checkFolderPath, newRunFolder, pointLatest, resolveRunFolder } from '../io/run-folder.js';
+import { checkFolderPath, newRunFolder, resolveRunFolder, startRunFolder } from '../io/run-folder.js';
 import { submitSweep } from '../launch/slurm.js';
 import { formatOutcome, readJobOutcome, runOutcomes, writeSweepSummary, type SweepJobEntry } from '../launch/sweep-summary.js';
 import { tensorBoardObserver } from '../report/tensorboard-run.js';
@@ -116,7 +116,7 @@ async function runOrSweep(args: RunArguments): Promise<number> {
     // A preset of the cloning study (+experiment=cloning) runs as 'plab clone' would.
     if (config.training.mode === 'cloning') {
       if (args.runDir !== null) throw new Error("the cloning mode names its own folder (docs/cloning.md); drop run_dir, or run 'plab clone'");
-      return runCloningCommand(args.quiet ? [...args.overrides, '--quiet'] : args.overrides);
+      return runCloningCommand(args.overrides, { quiet: args.quiet, configDirs: args.configDirs });
     }
     // A population split into member shards runs as a sweep of its shards.
     if ((config.launcher.shards ?? 1) > 1 && (config.launcher.shard ?? null) === null) return runSweep(args);
@@ -127,10 +127,7 @@ async function runOrSweep(args: RunArguments): Promise<number> {
       await runAndPrint(config, args.runDir, { resume, quiet: args.quiet, overrides: args.overrides });
       return 0;
     }
-    const parent = resultsPath(config);
-    const runDir = newRunFolder(parent, args.overrides);
-    mkdirSync(runDir, { recursive: true });
-    pointLatest(parent, runDir);
+    const runDir = startRunFolder(resultsPath(config), args.overrides);
     await runAndPrint(config, runDir, { resume: false, quiet: args.quiet, overrides: args.overrides });
     return 0;
   }

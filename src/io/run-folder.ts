@@ -2,7 +2,7 @@
 // algorithm's, named by its start time and the overrides it was given, and the algorithm folder
 // keeps a `latest` link to the newest. A folder given by the user (run_dir=, --run-dir) is used
 // as it is.
-import { existsSync, lstatSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ResultsError } from './results.js';
 
@@ -61,6 +61,14 @@ export function newRunFolder(parent: string, overrides: readonly string[], now =
   let candidate = base;
   for (let copy = 2; existsSync(candidate); copy += 1) candidate = `${base}_${copy}`;
   return candidate;
+}
+
+/** Makes a new run folder under `parent` (see newRunFolder) and points `parent/latest` at it. */
+export function startRunFolder(parent: string, overrides: readonly string[], now = new Date()): string {
+  const runFolder = newRunFolder(parent, overrides, now);
+  mkdirSync(runFolder, { recursive: true });
+  pointLatest(parent, runFolder);
+  return runFolder;
 }
 
 /** Points `parent/latest` at `runFolder` (a child of `parent`), replacing the link atomically. */

@@ -1,15 +1,16 @@
 // The cloning training mode on a small MNIST problem (digits 0 and 1, a 16-8 MLP, two members), and
 // the symmetry check behind 'plab clone check'.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cloningResultsPath, runCloning, type CloningSummary } from '../../src/cl/cloning-run.js';
 import { modelConfigOf } from '../../src/cl/from-config.js';
-import { cloneCommand, formatSymmetryReport, parseCheckArguments, symmetryCheck } from '../../src/cli/clone.js';
+import { checkCommand, formatSymmetryReport, runCloningCommand, symmetryCheck, type CheckArguments } from '../../src/cli/clone.js';
 import { composeConfig } from '../../src/config/index.js';
 import { decodeNpz, encodeNpz } from '../../src/io/npz.js';
+import { acquireRunLock, LOCK_FILE } from '../../src/io/run-lock.js';
 import { ndarray, type NdArray } from '../../src/io/npy.js';
 import { checkParameterSymmetry, cloneModel } from '../../src/nn/cloning/index.js';
 import { crossEntropy } from '../../src/nn/loss.js';
@@ -177,9 +178,42 @@ test('a finished cloning run is not overwritten, and run names say what was run'
   await assert.rejects(() => runCloning(composeConfig([...small, 'logging.representation_samples=1']), join(exact.runDir, 'probe')), /logging.representation_samples/);
 });
 
+test('plab clone gives every run a folder of its own under its algorithm folder, with latest; a folder being written is refused', async () => {
+  const results = mkdtempSync(join(tmpdir(), 'plab-clone-folders-'));
+  const overrides = [...small.slice(2), `results_dir=${results}`];
+  const log = console.log;
+  console.log = () => {}; // the command prints the results folder and its table, unused here
+  try {
+    for (let run = 0; run < 2; run += 1) assert.equal(await runCloningCommand(overrides, { quiet: true, configDirs: [] }), 0);
+  } finally {
+    console.log = log;
+  }
+  const parent = join(results, 'mnist', 'cloning_mlp_k2');
+  const runs = readdirSync(parent).filter((name) => name !== 'latest').sort();
+  // Two runs started in the same second get '_2' after the second's name (newRunFolder).
+  assert.equal(runs.length, 2, runs.join(' '));
+  for (const name of runs) {
+    assert.match(name, /^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d_logging\.log_frequency=20,/);
+    assert.deepEqual(readdirSync(join(parent, name)).sort(), ['cloning_metrics.npz', 'config.yaml', 'summary.json'], 'the lock is released at the end');
+  }
+  assert.equal(readlinkSync(join(parent, 'latest')), runs[1], 'latest is the second run');
+  // A folder another writer holds is refused before anything is written to it.
+  const held = join(results, 'held');
+  const lock = acquireRunLock(held);
+  try {
+    await assert.rejects(() => runCloning(composeConfig(small), held), new RegExp(`${held} is being written by process ${process.pid}`));
+    assert.deepEqual(readdirSync(held), [LOCK_FILE]);
+  } finally {
+    lock.release();
+  }
+});
+
 test('model sections map onto registry options', () => {
   assert.deepEqual(modelConfigOf(composeConfig(['model=vit']).model), { name: 'vit', patchSize: 4, dim: 128, depth: 4, heads: 4, mlpDim: 256, activation: 'gelu', dropout: 0 });
 });
+
+/** The arguments 'plab clone check' gets without options: commander's defaults in src/cli/commands.ts. */
+const checkDefaults: CheckArguments = { overrides: ['model=mlp'], factor: 2, noise: 0, members: 1, input: null, classes: 10, tolerance: 1e-5, seed: 0 };
 
 function captured(run: () => number | Promise<number>): { code: number; output: string } {
   const lines: string[] = [];
@@ -193,33 +227,26 @@ function captured(run: () => number | Promise<number>): { code: number; output: 
 }
 
 test('plab clone check passes for an MLP cloned with k = 2 and prints the errors', () => {
-  const { code, output } = captured(() => cloneCommand(['check', 'model=mlp', '--factor', '2']));
+  const { code, output } = captured(() => checkCommand({ ...checkDefaults, factor: 2 }));
   assert.equal(code, 0, output);
   assert.match(output, /forward {3}max error \d\.\d\de[-+]\d+ {2}pass/);
   assert.match(output, /backward {2}max error \d\.\d\de[-+]\d+ {2}pass/);
   assert.match(output, /head\.weight/);
   assert.match(output, /PASSED$/);
-  const report = symmetryCheck(parseCheckArguments(['model=mlp', '--factor', '2']));
+  const report = symmetryCheck({ ...checkDefaults, factor: 2 });
   assert.ok(report.forward.maxError < 1e-5 && report.backward.maxError < 1e-5);
   assert.equal(report.forward.hidden.length, 2);
 });
 
 test('plab clone check fails with exit status 1 when the symmetry is broken', () => {
   // Function-preserving noise: forward symmetry holds, backward symmetry does not.
-  const { code, output } = captured(() => cloneCommand(['check', 'model=mlp', '--noise=0.1']));
+  const { code, output } = captured(() => checkCommand({ ...checkDefaults, noise: 0.1 }));
   assert.equal(code, 1);
   assert.match(output, /FAILED$/);
-  const report = symmetryCheck(parseCheckArguments(['model=mlp', '--noise', '0.1']));
+  const report = symmetryCheck({ ...checkDefaults, noise: 0.1 });
   assert.ok(report.forward.maxError < 1e-5);
   assert.ok(report.backward.maxError > 1e-4, `backward error ${report.backward.maxError}`);
   assert.match(formatSymmetryReport(report), /backward {2}max error .* FAIL/);
-});
-
-test('plab clone check names what is wrong with its arguments', () => {
-  assert.throws(() => parseCheckArguments(['--factor', '1']), /--factor needs a whole number >= 2, got '1'/);
-  assert.throws(() => parseCheckArguments(['optimizer.lr=0.1']), /model overrides only/);
-  assert.throws(() => parseCheckArguments(['--input', '1,x']), /--input needs the sample shape/);
-  assert.throws(() => parseCheckArguments(['--width', '3']), /unknown option '--width'/);
 });
 
 test('Adam on a clone is Adam on its base with learning rate d·η and ε·c/d (docs/cloning.md)', () => {

@@ -107,3 +107,30 @@ test('--config-dir adds the presets of a folder of ones own, before or after the
     rmSync(user, { recursive: true, force: true });
   }
 });
+
+test('plab clone and plab clone check: usage from commander, rejected values named under plab: clone', () => {
+  const help = fromSources(['clone', '-h']);
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: plab clone \[options\] \[command\] \[overrides\.\.\.\]/);
+  assert.match(help.stdout, /-q, --quiet/);
+  assert.match(help.stdout, /check \[options\] \[overrides\.\.\.\]/);
+  assert.match(help.stdout, /training\.expansion_factor/); // the training group's keys follow the usage
+  const check = fromSources(['clone', 'check', '--help']);
+  assert.equal(check.status, 0, check.stderr);
+  assert.match(check.stdout, /^Usage: plab clone check \[options\] \[overrides\.\.\.\]/);
+  assert.match(check.stdout, /--factor <k> +copies of every hidden unit \(default: 2\)/);
+  const rejected: [string[], string][] = [
+    [['clone', 'check', '--factor', '1'], "plab: clone check: option '--factor <k>' argument '1' is invalid. needs a whole number from 2 up, e.g. --factor 2, got '1'\n"],
+    [['clone', 'check', '--tolerance', '0'], "plab: clone check: option '--tolerance <t>' argument '0' is invalid. needs a number > 0, e.g. --tolerance 1e-5, got '0'\n"],
+    [['clone', 'check', '--input', '1,x'], "plab: clone check: option '--input <C,H,W>' argument '1,x' is invalid. needs whole numbers >= 1 separated by commas, e.g. 2,4,8, got '1,x'\n"],
+    [['clone', 'check', 'optimizer.lr=0.1'], "plab: clone check: command-argument value 'optimizer.lr=0.1' is invalid for argument 'overrides'. takes model overrides only (model=NAME, model.KEY=VALUE); got 'optimizer.lr=0.1'\n"],
+    [['clone', 'check', '--width', '3'], "plab: clone check: unknown option '--width'\n"],
+    [['clone', '--bogus'], "plab: clone: unknown option '--bogus'\n"],
+    [['clone', 'training=standard'], "plab: clone: 'plab clone' runs training=cloning; remove the override training=standard\n"],
+  ];
+  for (const [args, message] of rejected) {
+    const result = fromSources(args);
+    assert.equal(result.status, 1, `plab ${args.join(' ')}`);
+    assert.equal(result.stderr, message, `plab ${args.join(' ')}`);
+  }
+});
