@@ -103,6 +103,10 @@ export async function trainLoop(options: LoopOptions): Promise<number> {
   const steps = options.epochs * batches.batchesPerEpoch;
   if (options.logAtStart) logPoint(0);
   let step = 0;
+  // A turn of the event loop before the first step: a signal that came while the previous phase measured
+  // and wrote (synchronous work) is heard here, before this phase trains; a phase may be shorter than
+  // the turns below.
+  await settle();
   let lastTurn = performance.now();
   for (let epoch = 0; epoch < options.epochs; epoch += 1) {
     const members = populations[0].members;
