@@ -13,6 +13,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from sgd_loop import loop_step
+
 torch.set_num_threads(int(sys.argv[1]))
 members = int(sys.argv[2])
 wanted = sys.argv[3].split(",")
@@ -42,14 +44,7 @@ def loop():
     optimizers = [torch.optim.SGD(m.parameters(), lr=0.01) for m in models]
     x, y = torch.rand(BATCH, 1, 28, 28), torch.randint(0, 10, (BATCH,))
 
-    def step():
-        for model, optimizer in zip(models, optimizers):
-            loss = F.cross_entropy(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-
-    return rate(step, BATCH * members)
+    return rate(loop_step(models, optimizers, x, y), BATCH * members)
 
 
 def grouped():

@@ -12,6 +12,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from sgd_loop import loop_step
+
 torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
 members_list = [int(r) for r in (sys.argv[2] if len(sys.argv) > 2 else "1,16,64").split(",")]
 # 'cpu' or 'cuda': GPU kernels run asynchronously, so each timed window ends with a synchronize.
@@ -52,14 +54,7 @@ def plain(members):
     x = torch.rand(BATCH, 784).to(device)
     y = torch.randint(0, 10, (BATCH,)).to(device)
 
-    def step():
-        for model, optimizer in zip(models, optimizers):
-            loss = F.cross_entropy(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-
-    return best_rate(step, BATCH * members)
+    return best_rate(loop_step(models, optimizers, x, y), BATCH * members)
 
 
 def population(members):

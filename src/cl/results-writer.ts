@@ -35,6 +35,12 @@ export interface TaskMetadata {
   versions: { plab: string; torch: string; node: string };
 }
 
+/**
+ * The entries of TaskMetadata with one value per member, in member order (a population split into
+ * shards concatenates them, src/launch/shard-merge.ts): a new per-member entry belongs here too.
+ */
+export const PER_MEMBER_METADATA = ['classes', 'seeds', 'stopped_members', 'epochs', 'dead_layers', 'accuracy_after', 'expert_accuracy', 'probe_seen_accuracy', 'network_seen_accuracy', 'probe_unseen_accuracy'] as const satisfies readonly (keyof TaskMetadata)[];
+
 /** Series stored in files of their own rather than in metrics.npz. */
 const OWN_FILES = new Set(['representations', 'labels']);
 

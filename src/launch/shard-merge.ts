@@ -6,15 +6,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configToYaml, parseConfigYaml } from '../config/index.js';
-import { ResultsWriter, type TaskMetadata } from '../cl/results-writer.js';
+import { PER_MEMBER_METADATA, ResultsWriter, type TaskMetadata } from '../cl/results-writer.js';
 import { summarize } from '../cl/summary.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { decodeNpy, encodeNpy, ndarray, type NdArray, type NdData } from '../io/npy.js';
 import { encodeNpz, readNpz } from '../io/npz.js';
 import { completedTasks, runPaths, writeSummary, writeTask } from '../io/results.js';
-
-/** Task metadata entries with one value per member, in member order. */
-const MEMBER_ENTRIES = ['classes', 'seeds', 'stopped_members', 'epochs', 'dead_layers', 'accuracy_after', 'expert_accuracy', 'probe_seen_accuracy', 'network_seen_accuracy', 'probe_unseen_accuracy'] as const;
 
 interface Shard {
   dir: string;
@@ -50,7 +47,7 @@ function mergeArray(parts: NdArray[], shards: readonly Shard[], what: string): N
 
 function mergeMetadata(parts: TaskMetadata[]): TaskMetadata {
   const merged: TaskMetadata = { ...parts[0] };
-  for (const key of MEMBER_ENTRIES) {
+  for (const key of PER_MEMBER_METADATA) {
     const values = parts.map((part) => part[key]);
     (merged as unknown as Record<string, unknown>)[key] = values.every((value) => value === null) ? null : values.flatMap((value) => value as unknown[]);
   }

@@ -7,6 +7,8 @@
 // The separate sum is kept in closed form, Σ_t Ω_t(θ − θ*_t)² = A(θ − m)² + c with A = Σ_t Ω_t and
 // m = Σ_t Ω_t θ*_t / A, so its memory does not grow with the number of tasks.
 import { keep, noGrad, ops, scope, type Tensor } from '../../tensor/index.js';
+import type { LearnerState, Method, TaskBoundary } from '../method.js';
+import { ownEntries } from './state.js';
 
 export type ConsolidationMode = 'separate' | 'online';
 
@@ -99,5 +101,41 @@ export class QuadraticConsolidation {
     this.importance = null;
     this.anchor = [];
     this.constant = null;
+  }
+}
+
+/**
+ * A method whose whole state is a quadratic penalty, fed at each task's end with that task's
+ * importance (EWC's Fisher, MAS's output sensitivity); SI also accumulates a path integral, so it
+ * holds its own penalty.
+ */
+export abstract class ImportanceConsolidation implements Method {
+  abstract readonly name: string;
+
+  protected constructor(private readonly penalty: QuadraticConsolidation) {}
+
+  /** Ω of the task that ended, per parameter [R, ...]. */
+  abstract importance(state: LearnerState, boundary: TaskBoundary): Tensor[];
+
+  lossTerm(state: LearnerState): Tensor | null {
+    return this.penalty.penalty(state.model.parameters());
+  }
+
+  afterTask(state: LearnerState, boundary: TaskBoundary): void {
+    const importance = this.importance(state, boundary);
+    this.penalty.consolidate(importance, state.model.parameters(), state.members);
+    for (const value of importance) value.dispose();
+  }
+
+  stateDict(): Map<string, Tensor> {
+    return this.penalty.stateDict();
+  }
+
+  loadStateDict(state: Map<string, Tensor>): void {
+    this.penalty.loadStateDict(ownEntries(state, this.name));
+  }
+
+  dispose(): void {
+    this.penalty.dispose();
   }
 }

@@ -7,12 +7,11 @@
 // averaged over `fisher_samples` training examples of the task, taken in eval mode (no dropout,
 // BatchNorm's running statistics) so that each example's gradient is its own.
 import type { Tensor } from '../../tensor/index.js';
-import { QuadraticConsolidation } from './consolidation.js';
-import type { LearnerState, Method, TaskBoundary } from '../method.js';
+import { ImportanceConsolidation, QuadraticConsolidation } from './consolidation.js';
+import type { LearnerState, TaskBoundary } from '../method.js';
 import { meanOverExamples } from './example-mean.js';
 import { exampleLosses, memberTargets } from './learner-access.js';
 import { powerSum } from './per-example-gradients.js';
-import { ownEntries } from './state.js';
 import { choice, float, int, nullable, optional, section } from '../../config/spec.js';
 import { defineMethod } from './definition.js';
 
@@ -25,22 +24,15 @@ export interface EwcOptions {
   fisherSamples: number | null;
 }
 
-export class ElasticWeightConsolidation implements Method {
+export class ElasticWeightConsolidation extends ImportanceConsolidation {
   readonly name = 'ewc';
-  private readonly penalty: QuadraticConsolidation;
 
   constructor(readonly options: EwcOptions) {
-    this.penalty = new QuadraticConsolidation(options.lambda, options.mode, options.gamma);
+    super(new QuadraticConsolidation(options.lambda, options.mode, options.gamma));
   }
 
-  lossTerm(state: LearnerState): Tensor | null {
-    return this.penalty.penalty(state.model.parameters());
-  }
-
-  afterTask(state: LearnerState, boundary: TaskBoundary): void {
-    const fisher = this.fisher(state, boundary);
-    this.penalty.consolidate(fisher, state.model.parameters(), state.members);
-    for (const value of fisher) value.dispose();
+  importance(state: LearnerState, boundary: TaskBoundary): Tensor[] {
+    return this.fisher(state, boundary);
   }
 
   /** The empirical Fisher diagonal of the task that ended, per parameter [R, ...]. */
@@ -50,18 +42,6 @@ export class ElasticWeightConsolidation implements Method {
       sum: (gradients) => gradients.square().sum(1),
       sumFactored: (factors) => powerSum(factors, 2),
     });
-  }
-
-  stateDict(): Map<string, Tensor> {
-    return this.penalty.stateDict();
-  }
-
-  loadStateDict(state: Map<string, Tensor>): void {
-    this.penalty.loadStateDict(ownEntries(state, this.name));
-  }
-
-  dispose(): void {
-    this.penalty.dispose();
   }
 }
 

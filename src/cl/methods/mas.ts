@@ -7,10 +7,9 @@
 // paper writes λ·Σ Ω (θ − θ*)² with the Ω summed; λ here is twice the paper's for the same pull).
 // Each example's gradient is its own: taken in eval mode, one per example (perExampleGradients).
 import { ops, type Tensor } from '../../tensor/index.js';
-import type { LearnerState, Method, TaskBoundary } from '../method.js';
-import { QuadraticConsolidation } from './consolidation.js';
+import type { LearnerState, TaskBoundary } from '../method.js';
+import { ImportanceConsolidation, QuadraticConsolidation } from './consolidation.js';
 import { meanOverExamples } from './example-mean.js';
-import { ownEntries } from './state.js';
 import { float, int, nullable, optional, section } from '../../config/spec.js';
 import { defineMethod } from './definition.js';
 
@@ -20,22 +19,11 @@ export interface MasOptions {
   samples: number | null;
 }
 
-export class MemoryAwareSynapses implements Method {
+export class MemoryAwareSynapses extends ImportanceConsolidation {
   readonly name = 'mas';
-  private readonly penalty: QuadraticConsolidation;
 
   constructor(readonly options: MasOptions) {
-    this.penalty = new QuadraticConsolidation(options.lambda, 'separate');
-  }
-
-  lossTerm(state: LearnerState): Tensor | null {
-    return this.penalty.penalty(state.model.parameters());
-  }
-
-  afterTask(state: LearnerState, boundary: TaskBoundary): void {
-    const importance = this.importance(state, boundary);
-    this.penalty.consolidate(importance, state.model.parameters(), state.members);
-    for (const value of importance) value.dispose();
+    super(new QuadraticConsolidation(options.lambda, 'separate'));
   }
 
   /** Ω of the task that ended, per parameter [R, ...]. */
@@ -48,18 +36,6 @@ export class MemoryAwareSynapses implements Method {
       },
       sum: (gradients) => gradients.abs().sum(1),
     });
-  }
-
-  stateDict(): Map<string, Tensor> {
-    return this.penalty.stateDict();
-  }
-
-  loadStateDict(state: Map<string, Tensor>): void {
-    this.penalty.loadStateDict(ownEntries(state, this.name));
-  }
-
-  dispose(): void {
-    this.penalty.dispose();
   }
 }
 
