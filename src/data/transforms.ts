@@ -82,7 +82,7 @@ export function permutePixels(images: Tensor, permutation: Tensor): Tensor {
   }
   return scope(() => {
     const flat = images.reshape(...images.shape.slice(0, -3), channels, pixels);
-    if (permutation.ndim === 1) return flat.indexSelect(flat.ndim - 1, permutation).reshape(...images.shape);
+    if (permutation.ndim === 1) return pickPixels(flat, permutation).reshape(...images.shape);
     // One permutation per member: gather along pixels with the member's permutation broadcast over
     // samples and channels. images is [S, R, C, H, W]; permutation is [R, P].
     const members = permutation.shape[0];
@@ -100,7 +100,7 @@ export function permutePixels(images: Tensor, permutation: Tensor): Tensor {
  * torchvision's rotate does by default, i.e. PyTorch's affine_grid + grid_sample(mode='nearest',
  * padding_mode='zeros', align_corners=False) with θ = [[cos a, −sin a, 0], [sin a, cos a, 0]]. The
  * source pixel of every output pixel is worked out once on the host (H·W numbers, in float32 as
- * PyTorch computes the grid); the images then move in one index_select.
+ * PyTorch computes the grid); the images then move in one gather (pickPixels).
  */
 export function rotateImages(images: Tensor, degrees: number): Tensor {
   const [channels, height, width] = images.shape.slice(-3);
@@ -110,8 +110,20 @@ export function rotateImages(images: Tensor, degrees: number): Tensor {
     const flat = images.reshape(...images.shape.slice(0, -3), channels, pixels);
     // Index `pixels` reads the appended zero: outside the rotated frame.
     const padded = ops.cat([flat, ops.zeros([...flat.shape.slice(0, -1), 1], flat.dtypeName, null, flat.device)], flat.ndim - 1);
-    return padded.indexSelect(flat.ndim - 1, tensor(BigInt64Array.from(sources, BigInt), { device: flat.device })).reshape(...images.shape);
+    return pickPixels(padded, tensor(BigInt64Array.from(sources, BigInt), { device: flat.device })).reshape(...images.shape);
   });
+}
+
+/**
+ * Output pixel p of every image takes input pixel sources[p]: images [..., P_in], sources int64
+ * [P_out]. A gather along the last dimension with the index broadcast over the leading ones, not
+ * index_select: libtorch's index_select along a last dimension copies element by element, 16 times
+ * slower (4.1 s against 0.25 s of CPU for a permuted-MNIST task of 60,000 images at R = 5).
+ */
+function pickPixels(images: Tensor, sources: Tensor): Tensor {
+  const leading = images.shape.slice(0, -1);
+  const index = sources.reshape(...leading.map(() => 1), sources.shape[0]).expand(...leading, sources.shape[0]);
+  return ops.gather(images, images.ndim - 1, index);
 }
 
 /** For each output pixel (row-major), the index of its source pixel, or H·W when it falls outside. */
