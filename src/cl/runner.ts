@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { configToYaml, type ExperimentConfig } from '../config/index.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { removeTemporaryFilesBelow, startRun, writeSummary } from '../io/results.js';
-import { acquireRunLock } from '../io/run-lock.js';
+import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { Experiment, type ExperimentObserver } from './experiment.js';
 import { prepareExperiment } from './from-config.js';
 import { stopObserver, stopOnSignals } from './interrupt.js';
@@ -32,6 +32,8 @@ export interface RunOptions {
   /** The command-line overrides, for provenance.json. */
   overrides?: string[];
   observers?: readonly ExperimentObserver[];
+  /** Called once a new run's config.yaml and plan.json are written, i.e. once it has begun. */
+  onStarted?: (runDir: string) => void;
   /** One line for a person: resuming, the joint baseline done. */
   notify?: (message: string) => void;
 }
@@ -39,16 +41,27 @@ export interface RunOptions {
 /** Runs one experiment to the end in `runDir`; returns its summary. */
 export async function runExperiment(config: ExperimentConfig, runDir: string, options: RunOptions): Promise<RunSummary> {
   const observers = options.observers ?? [];
-  const lock = acquireRunLock(runDir);
-  // Files of writes that a killed process left half done are never part of the run.
-  removeTemporaryFilesBelow(runDir);
-  const writer = new ResultsWriter(runDir, { denseSnapshots: config.logging.dense_snapshots ?? false });
-  const checkpoint = options.resume ? writer.readCheckpoint() : null;
   const started = performance.now();
+  // Data loaded and memory planned before the folder is made: a run refused here (bad data, too
+  // little memory) leaves no empty folder behind.
   const prepared = prepareExperiment(config);
+  let lock: RunLock;
+  try {
+    lock = acquireRunLock(runDir);
+  } catch (error) {
+    prepared.release();
+    throw error;
+  }
   const stop = stopOnSignals();
   try {
-    if (!options.resume) startRun(runDir, { configYaml: configToYaml(config), plan: prepared.plan });
+    // Files of writes that a killed process left half done are never part of the run.
+    removeTemporaryFilesBelow(runDir);
+    const writer = new ResultsWriter(runDir, { denseSnapshots: config.logging.dense_snapshots ?? false });
+    const checkpoint = options.resume ? writer.readCheckpoint() : null;
+    if (!options.resume) {
+      startRun(runDir, { configYaml: configToYaml(config), plan: prepared.plan });
+      options.onStarted?.(runDir);
+    }
     const provenance = recordStart(runDir, { overrides: options.overrides ?? [], resumed: options.resume });
     const { source, settings } = prepared;
     const experiment = new Experiment(settings, source);

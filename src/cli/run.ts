@@ -11,7 +11,7 @@ import { formatMemoryPlan } from '../cl/memory-plan.js';
 import { memberShard } from '../cl/member-shard.js';
 import { runExperiment } from '../cl/runner.js';
 import { formatSummary } from '../cl/summary.js';
-import { checkFolderPath, newRunFolder, resolveRunFolder, startRunFolder } from '../io/run-folder.js';
+import { checkFolderPath, newRunFolder, pointLatest, resolveRunFolder } from '../io/run-folder.js';
 import { submitSweep } from '../launch/slurm.js';
 import { formatOutcome, readJobOutcome, runOutcomes, writeSweepSummary, type SweepJobEntry } from '../launch/sweep-summary.js';
 import { tensorBoardObserver } from '../report/tensorboard-run.js';
@@ -68,7 +68,7 @@ function progressObserver(progress: ProgressBar): ExperimentObserver {
 }
 
 /** Runs one experiment to the end with a progress bar (and TensorBoard when logging.tensorboard), then prints its summary. */
-async function runAndPrint(config: ExperimentConfig, runDir: string, options: { resume: boolean; quiet: boolean; overrides?: string[] }): Promise<void> {
+async function runAndPrint(config: ExperimentConfig, runDir: string, options: { resume: boolean; quiet: boolean; overrides?: string[]; onStarted?: (runDir: string) => void }): Promise<void> {
   const progress = new ProgressBar(process.stderr, options.quiet);
   const printer: ExperimentObserver = {
     onRunEnd({ summary, taskClasses, seconds }) {
@@ -79,7 +79,7 @@ async function runAndPrint(config: ExperimentConfig, runDir: string, options: { 
     },
   };
   const observers = [progressObserver(progress), ...(config.logging.tensorboard ? [tensorBoardObserver(runDir, config)] : []), printer];
-  await runExperiment(config, runDir, { resume: options.resume, overrides: options.overrides, observers, notify: (message) => progress.done(message) });
+  await runExperiment(config, runDir, { resume: options.resume, overrides: options.overrides, observers, onStarted: options.onStarted, notify: (message) => progress.done(message) });
 }
 
 export async function runCommand(given: RunArguments): Promise<number> {
@@ -127,8 +127,10 @@ async function runOrSweep(args: RunArguments): Promise<number> {
       await runAndPrint(config, args.runDir, { resume, quiet: args.quiet, overrides: args.overrides });
       return 0;
     }
-    const runDir = startRunFolder(resultsPath(config), args.overrides);
-    await runAndPrint(config, runDir, { resume: false, quiet: args.quiet, overrides: args.overrides });
+    // The dated folder is made by the run once its data loaded; `latest` points at it once it began.
+    const parent = resultsPath(config);
+    const runDir = newRunFolder(parent, args.overrides);
+    await runAndPrint(config, runDir, { resume: false, quiet: args.quiet, overrides: args.overrides, onStarted: () => pointLatest(parent, runDir) });
     return 0;
   }
   return runSweep(args);

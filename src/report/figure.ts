@@ -145,6 +145,11 @@ export interface CurveChartOptions {
   seriesOrder?: string[];
   /** Series drawn with dashed lines, to set summaries apart from their parts. */
   dashed?: string[];
+  /**
+   * Series drawn in a colour of their own (summaries in black and grey), so that the other series
+   * keep tableau10's ten distinct colours instead of category20's pairs of light and dark shades.
+   */
+  seriesColors?: ReadonlyMap<string, string>;
   /** x holds whole numbers (tasks): a tick at each x present, and a marker at every point. */
   discreteX?: boolean;
   /** With discreteX: the tick label of each x (e.g. 'task 1 [1, 2]'); default the number. */
@@ -157,6 +162,16 @@ export interface CurveChartOptions {
 /** The colour scheme for `n` categories. */
 export function categoryScheme(n: number): string {
   return n <= 10 ? 'tableau10' : 'category20';
+}
+
+// Vega's tableau10 scheme, for scales that mix it with colours of their own.
+const TABLEAU10 = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+
+/** A colour scale over `order`: the fixed colours where given, tableau10 in turn for the rest. */
+function colorScale(order: readonly string[], fixed: ReadonlyMap<string, string> | undefined): Record<string, unknown> {
+  if (!fixed) return { scheme: categoryScheme(order.length) };
+  let next = 0;
+  return { domain: order, range: order.map((series) => fixed.get(series) ?? TABLEAU10[next++ % TABLEAU10.length]) };
 }
 
 /** Name of layers that only serve interaction (tooltips, zoom), left out of SVG and PNG files. */
@@ -180,7 +195,7 @@ export function curveLayers(options: CurveChartOptions): Record<string, unknown>
     type: 'nominal',
     title: options.seriesTitle,
     sort: order,
-    scale: { scheme: categoryScheme(order.length) },
+    scale: colorScale(order, options.seriesColors),
     // The band layer comes first and would lend its faint fill to the legend symbols.
     legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2.5, labelLimit: 240 },
   };

@@ -71,6 +71,12 @@ test('each run gets its own folder named by time and overrides; latest points at
     if (index === 1) assert.equal(readlinkSync(join(algorithmDir, 'latest')), run, 'latest is the second run');
   }
   assert.deepEqual(discoverRuns(base).runs.map((run) => run.id).sort(), runs.map((run) => `mnist/SL_1tasks/${run}`), 'listed once each, not again through latest');
+  // A run refused before it begins (here by the memory plan) leaves no folder, and latest unmoved.
+  const refused = runPlab(['run', 'training.members=1000000', ...tiny.filter((key) => !key.startsWith('training.members='))]);
+  assert.equal(refused.status, 1, refused.stderr);
+  assert.match(refused.stderr, /this run needs about/);
+  assert.deepEqual(readdirSync(algorithmDir).filter((name) => name !== 'latest').sort(), runs, 'the refused run made no folder');
+  assert.equal(readlinkSync(join(algorithmDir, 'latest')), runs.find((name) => name.includes('optimizer.lr=0.01,')), 'latest still names the last run that began');
   const report = runPlab(['report', algorithmDir]);
   assert.equal(report.status, 0, report.stderr);
   assert.ok(existsSync(join(algorithmDir, readlinkSync(join(algorithmDir, 'latest')), 'report', 'index.html')), 'plab report on an algorithm folder reports its latest run');

@@ -7,6 +7,14 @@ import { curveChart, curvePoint, type CurvePoint, type Figure, type FigureContex
 /** The arrays this figure draws (the probes metric, src/cl/metrics/probes.ts, writes them at each task's end). */
 export const PROBE_ARRAYS = { perClass: 'probe_class_accuracy', overall: 'probe_accuracy_seen', network: 'accuracy' } as const;
 
+// The two summaries in black and grey, so that the ten classes keep ten distinct colours.
+const PROBE_SERIES = 'probe, all classes';
+const NETWORK_SERIES = 'network, seen tasks';
+const SUMMARY_COLORS: ReadonlyMap<string, string> = new Map([
+  [PROBE_SERIES, '#222222'],
+  [NETWORK_SERIES, '#8c8c8c'],
+]);
+
 export function probeFigures(context: FigureContext): Figure[] {
   const { run } = context;
   const points: CurvePoint[] = [];
@@ -25,7 +33,7 @@ export function probeFigures(context: FigureContext): Figure[] {
       }
       if (!run.npz(file).has(PROBE_ARRAYS.overall)) return;
       const overall = run.array(file, PROBE_ARRAYS.overall, [2], '(L, R)');
-      const point = curvePoint(x, 'probe, all classes', acrossMembers(overall, overall.shape[0] - 1), [0, 1]);
+      const point = curvePoint(x, PROBE_SERIES, acrossMembers(overall, overall.shape[0] - 1), [0, 1]);
       if (point) points.push(point);
     });
     // The network's accuracy on the tasks seen so far, for comparison with the probe.
@@ -38,7 +46,7 @@ export function probeFigures(context: FigureContext): Figure[] {
         for (let j = 0; j < seen; j++) sum += accuracy.at(last, r, j);
         return sum / seen;
       });
-      const point = curvePoint(x, 'network, seen tasks', perMember, [0, 1]);
+      const point = curvePoint(x, NETWORK_SERIES, perMember, [0, 1]);
       if (point) points.push(point);
     });
   }
@@ -54,7 +62,7 @@ export function probeFigures(context: FigureContext): Figure[] {
       caption:
         'Test accuracy of the linear probe on the frozen last hidden layer, per class and over the seen classes, at the end of each task, next to the network\u2019s own accuracy averaged over the tasks seen so far (mean ± sd over members). From task_*/metrics.npz: probe_class_accuracy, probe_accuracy_seen and accuracy.',
       arrays: Object.values(PROBE_ARRAYS),
-      spec: curveChart({ points, title: 'Linear-probe accuracy per class', xTitle: 'after training task', yTitle: 'test accuracy', seriesTitle: 'series', yDomain: [0, 1], seriesOrder: order, dashed: order.filter((s) => !s.startsWith('class ')), discreteX: true, xLabels, width: 560, height: 300 }),
+      spec: curveChart({ points, title: 'Linear-probe accuracy per class', xTitle: 'after training task', yTitle: 'test accuracy', seriesTitle: 'series', yDomain: [0, 1], seriesOrder: order, dashed: order.filter((s) => !s.startsWith('class ')), seriesColors: SUMMARY_COLORS, discreteX: true, xLabels, width: 560, height: 300 }),
     },
   ];
 }
