@@ -30,7 +30,7 @@ def draw(*shape):
 
 
 def spectral():
-    """Σ_layers (σ_max([W | b])^k − 1)² per member for a 6-5-3 MLP, k = 2 and k = 3, in float64."""
+    """Σ_layers (σ_max([W | b])^k − 1)² per member for a 6-5-3 MLP, k = 2 and k = 3, its gradient, and σ_max, in float64."""
     params = {'layer1.linear.weight': draw(MEMBERS, 5, 6), 'layer1.linear.bias': draw(MEMBERS, 5), 'head.weight': draw(MEMBERS, 3, 5) * 0.4, 'head.bias': draw(MEMBERS, 3)}
     cases = {}
     for power in (2, 3):
@@ -42,7 +42,9 @@ def spectral():
             penalty = penalty + (sigma ** power - 1) ** 2
         penalty.sum().backward()
         cases[str(power)] = {'penalty': values(penalty), 'gradients': {k: values(v.grad) for k, v in leaves.items()}}
-    return {'parameters': {k: values(v) for k, v in params.items()}, 'cases': cases}
+    # σ_max of each member's [W | b] by torch.linalg.matrix_norm(ord=2), for plab's power-iteration estimate.
+    sigma = {layer: values(torch.linalg.matrix_norm(torch.cat([params[f'{layer}.weight'], params[f'{layer}.bias'].unsqueeze(2)], 2).double(), ord=2)) for layer in ('layer1.linear', 'head')}
+    return {'parameters': {k: values(v) for k, v in params.items()}, 'cases': cases, 'sigma': sigma}
 
 
 def crelu():

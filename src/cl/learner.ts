@@ -12,7 +12,7 @@ export type NanPolicy = 'member' | 'run';
 export interface StepResult {
   /** Each member's loss on the batch (NaN for stopped members). */
   loss: Float32Array;
-  /** Each member's number of correct predictions on the batch. */
+  /** Each member's number of correct predictions on the batch's own examples (not those a method appends). */
   correct: Float32Array;
 }
 
@@ -64,7 +64,11 @@ export class Learner implements LearnerState {
       const handled = this.methods.some((method) => method.update?.(this, current) === true);
       if (!handled) this.optimizer.step();
       for (const method of this.methods) method.afterStep?.(this, output);
-      const correct = noGrad(() => output.logits.argmax(2).eq(targets).sum(1).float()).data() as Float32Array;
+      // Correct predictions among the batch's own examples, the first rows of the prepared batch: a
+      // method's appended examples (iCaRL's exemplars) are trained on but not counted, so that the
+      // accuracy is per example of the task's stream and at most 1.
+      const own = batch.inputs.shape[0];
+      const correct = noGrad(() => output.logits.narrow(1, 0, own).argmax(2).eq(targets.narrow(1, 0, own)).sum(1).float()).data() as Float32Array;
       return { loss: perMemberLoss, correct };
     });
     this.step += 1;

@@ -44,7 +44,10 @@ export interface TaskBoundary {
 
 export interface Method {
   readonly name: string;
-  /** Changes the batch before the forward pass (replay mixes stored samples in). */
+  /**
+   * Changes the batch before the forward pass (iCaRL appends stored exemplars). The batch's own
+   * examples stay its first rows: the training accuracy counts those alone.
+   */
   prepareBatch?(state: LearnerState, batch: Batch): Batch;
   /**
    * Replaces the supervised cross-entropy as the learning signal (the RL and Bio rules, docs/methods.md):

@@ -94,3 +94,27 @@ test('the nearest-mean classifier scores −‖φ(x) − μ_y‖² with μ_y the
     method.dispose();
   });
 });
+
+test('a step with exemplars appended counts correct predictions among the batch\'s own examples only, so the training accuracy stays at most 1', () => {
+  scope(() => {
+    const members = 2;
+    const batches = makeBatches(members, 6, 8, 4, [0, 1, 2]);
+    const model = tinyMlp(members, { hidden: [32, 32] });
+    const method = new IncrementalClassifierRepresentation({ memorySize: 6, batchRatio: 1 }, new MemberRandom([0, 1], 3));
+    const learner = sgdLearner(model, [method], 0.1);
+    learner.beginTask(0);
+    for (const batch of batches) learner.trainStep(batch);
+    learner.endTask(boundaryOf(0, batches));
+    learner.beginTask(1);
+    const memory = method.stateDict();
+    const rightOnExemplars = model.run(memory.get('images')!).logits.argmax(2).eq(memory.get('labels')!.transpose(0, 1)).sum().item();
+    assert.ok(rightOnExemplars > 0, 'some exemplar is predicted right, so counting the appended rows would change the count');
+    for (const batch of batches) {
+      const expected = Array.from(model.run(batch.inputs).logits.argmax(2).eq(batch.targets.transpose(0, 1)).sum(1).toArray() as number[]);
+      const { correct } = learner.trainStep(batch);
+      assert.deepEqual(Array.from(correct), expected);
+      for (const count of correct) assert.ok(count <= batch.inputs.shape[0]);
+    }
+    method.dispose();
+  });
+});

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { L2Init, LayerReset, MemberRandom, Redo, SpectralRegularization, spectralPenalty, topSingularValue, validateMethods, type MethodsConfig } from '../../src/cl/methods/index.js';
+import { augmentedMatrix, estimateTopSingularValue, L2Init, LayerReset, MemberRandom, Redo, SpectralRegularization, validateMethods, type MethodsConfig } from '../../src/cl/methods/index.js';
 import { optimizerBuffers } from '../../src/cl/methods/unit-layers.js';
 import type { Method } from '../../src/cl/method.js';
 import { dormantRatio } from '../../src/metrics/units.js';
@@ -13,11 +13,11 @@ import { Linear } from '../../src/nn/linear.js';
 import { MLP } from '../../src/nn/models/mlp.js';
 import { crossEntropy } from '../../src/nn/loss.js';
 import { initializeMembers, memberGenerators } from '../../src/nn/module.js';
-import { noGrad, scope, tensor, type Tensor } from '../../src/tensor/index.js';
-import { adamLearner, CLASSES, FEATURES, makeBatches, maxDifference, sgdLearner, snapshot, tinyMlp } from './helpers.js';
+import { noGrad, ops, scope, tensor, type Tensor } from '../../src/tensor/index.js';
+import { adamLearner, CLASSES, FEATURES, learnerState, makeBatches, maxDifference, sgdLearner, snapshot, tinyMlp } from './helpers.js';
 
 interface Fixture {
-  spectral: { parameters: Record<string, number[]>; cases: Record<string, { penalty: number[]; gradients: Record<string, number[]> }> };
+  spectral: { parameters: Record<string, number[]>; cases: Record<string, { penalty: number[]; gradients: Record<string, number[]> }>; sigma: Record<string, number[]> };
   crelu: { parameters: Record<string, number[]>; inputs: number[]; targets: number[]; logits: number[]; gradients: Record<string, number[]> };
   rotations: { images: number[]; rotated: Record<string, number[]> };
 }
@@ -43,43 +43,96 @@ function relativeError(actual: Tensor, expected: number[]): number {
 
 // ---------------------------------------------------------------- spectral regularisation
 
-test('spectral penalty Σ(σ_max([W | b])^k − 1)² and its gradient equal PyTorch (float64 reference), k = 2 and 3', () => {
+/** Exact σ_max of each member's [W | b], [R]. */
+function exactTopSingularValue(layer: Linear): Tensor {
+  return ops.svdvals(augmentedMatrix(layer)).select(1, 0);
+}
+
+/** A unit-norm start vector per member, [R, out], fixed so that the estimate's path is the same each run. */
+function startVector(members: number, outputs: number): Tensor {
+  const u = tensor(Array.from({ length: members * outputs }, (_, index) => 1 + ((index * 7) % 5) / 5), { shape: [members, outputs] });
+  return u.div(u.norm(2, 1, true));
+}
+
+test('spectral: the power-iteration estimate of σ_max never exceeds torch.linalg.matrix_norm(ord=2) and converges to it, one round per step', () => {
+  scope(() => {
+    const model = tinyMlp(2, { hidden: [5] });
+    loadParameters(model, fixture.spectral.parameters);
+    for (const [name, layer] of [['layer1.linear', model.child('layer1.linear')], ['head', model.child('head')]] as const) {
+      const exact = fixture.spectral.sigma[name];
+      const u = startVector(2, (layer as Linear).outFeatures);
+      const errors: number[] = [];
+      for (let step = 0; step < 60; step += 1) {
+        const estimate = noGrad(() => estimateTopSingularValue(augmentedMatrix(layer as Linear), u, 1)).toArray() as number[];
+        estimate.forEach((value, member) => assert.ok(value <= exact[member] * (1 + 1e-6), `${name}, member ${member}, step ${step}: estimate ${value} above σ_max ${exact[member]}`));
+        errors.push(Math.max(...estimate.map((value, member) => Math.abs(value - exact[member]) / exact[member])));
+      }
+      assert.ok(errors[0] > 1e-3, `${name}: the first estimate is already exact (${errors[0]}), so the test shows no convergence`);
+      assert.ok(errors[59] < 1e-6, `${name}: relative error after 60 steps ${errors[59]}`);
+      assert.ok(relativeError(exactTopSingularValue(layer as Linear), exact) < 1e-6, `${name}: svdvals agrees with matrix_norm`);
+    }
+  });
+});
+
+test('spectral penalty Σ(σ_max([W | b])^k − 1)² and its gradient equal PyTorch (float64 reference, exact SVD) once the estimate has converged, k = 2 and 3', () => {
   for (const [power, expected] of Object.entries(fixture.spectral.cases)) {
     scope(() => {
       const model = tinyMlp(2, { hidden: [5] });
       loadParameters(model, fixture.spectral.parameters);
-      const penalty = spectralPenalty(model, Number(power));
-      assert.ok(relativeError(penalty, expected.penalty) < 1e-5, `k = ${power}: penalty ${penalty.toArray()} vs ${expected.penalty}`);
+      const method = new SpectralRegularization({ lambda: 0.5, power: Number(power), iterations: 100 }, new MemberRandom([0, 1], 5));
       model.zeroGrad();
-      penalty.sum().backward();
+      const term = method.lossTerm(learnerState(model))!;
+      const total = expected.penalty.reduce((a, b) => a + b) * 0.5;
+      assert.ok(Math.abs(term.item() - total) < 1e-5 * total, `k = ${power}: λ·Σ penalty ${term.item()} vs ${total}`);
+      term.backward();
       for (const [name, parameter] of model.namedParameters()) {
-        assert.ok(relativeError(parameter.grad!, expected.gradients[name]) < 1e-4, `k = ${power}: gradient of ${name}`);
+        assert.ok(relativeError(parameter.grad!.div(0.5), expected.gradients[name]) < 1e-4, `k = ${power}: gradient of ${name}`);
       }
     });
   }
 });
 
-test('spectral regularisation: the loss term is λ·Σ over members; training with it keeps σ_max nearer 1 than without', () => {
+test('spectral regularisation: training with it keeps σ_max nearer 1 than without', () => {
   const sigmaGap = (lambda: number | null): number =>
     scope(() => {
       const model = tinyMlp(3, { hidden: [8] });
       noGrad(() => model.parameters().forEach((parameter) => parameter.mul_(4))); // start far from σ = 1
-      const methods: Method[] = lambda === null ? [] : [new SpectralRegularization({ lambda, power: 2 })];
+      const methods: Method[] = lambda === null ? [] : [new SpectralRegularization({ lambda, power: 2, iterations: 1 }, new MemberRandom([0, 1, 2], 5))];
       const learner = sgdLearner(model, methods, 0.01);
       for (const batch of makeBatches(3, 30, 16, 5)) scope(() => learner.trainStep(batch));
-      const layers = model.namedModules().map(([, module]) => module).filter((module): module is Linear => module instanceof Linear);
-      return Math.max(...layers.map((layer) => topSingularValue(layer).sub(1).abs().max().item()));
+      return Math.max(...model.linears().map((layer) => exactTopSingularValue(layer).sub(1).abs().max().item()));
     });
   const plain = sigmaGap(null);
   const regularised = sigmaGap(0.2);
   assert.ok(regularised < plain * 0.5, `|σ_max − 1|: ${regularised} with the penalty, ${plain} without`);
-  scope(() => {
-    const model = tinyMlp(2, { hidden: [5] });
-    loadParameters(model, fixture.spectral.parameters);
-    const term = new SpectralRegularization({ lambda: 0.5, power: 2 }).lossTerm(adamLearner(model, []));
-    const expected = fixture.spectral.cases['2'].penalty.reduce((a, b) => a + b) * 0.5;
-    assert.ok(Math.abs(term!.item() - expected) < 1e-5 * expected);
-  });
+});
+
+test('spectral: the singular vectors are per member and in the checkpoint; a resumed run without them diverges from the straight one', () => {
+  const make = (): SpectralRegularization => new SpectralRegularization({ lambda: 0.05, power: 2, iterations: 1 }, new MemberRandom([0, 1], 13));
+  const tasks = [makeBatches(2, 6, 8, 40), makeBatches(2, 6, 8, 41)];
+  const train = (learner: ReturnType<typeof sgdLearner>, task: number) => {
+    learner.beginTask(task);
+    for (const batch of tasks[task]) scope(() => learner.trainStep(batch));
+  };
+  const straight = sgdLearner(tinyMlp(2), [make()]);
+  train(straight, 0);
+  train(straight, 1);
+  const first = sgdLearner(tinyMlp(2), [make()]);
+  train(first, 0);
+  const saved = new Map([...first.methods[0].stateDict!()].map(([key, value]) => [`spectral.${key}`, value.clone()]));
+  assert.deepEqual([...saved.keys()], ['spectral.u.0', 'spectral.u.1', 'spectral.u.2']);
+  assert.deepEqual(saved.get('spectral.u.0')!.shape, [2, 5]);
+  const resume = (load: boolean): MLP => {
+    const model = tinyMlp(2, { seed: 50 });
+    model.loadStateDict(first.model.stateDict());
+    const learner = sgdLearner(model, [make()]);
+    learner.step = first.step;
+    if (load) learner.methods[0].loadStateDict!(saved);
+    train(learner, 1);
+    return model;
+  };
+  assert.equal(maxDifference(snapshot(resume(true)), snapshot(straight.model as MLP)), 0);
+  assert.ok(maxDifference(snapshot(resume(false)), snapshot(straight.model as MLP)) > 0, 'fresh vectors give other updates, so the state matters');
 });
 
 // ---------------------------------------------------------------- CReLU
@@ -101,6 +154,22 @@ test('CReLU MLP: logits and gradients equal PyTorch member by member, and each h
   assert.ok(relativeError(output.logits, fixture.crelu.logits) < 1e-6, 'logits');
   crossEntropy(output.logits, targets.transpose(0, 1)).total.backward();
   for (const [name, parameter] of model.namedParameters()) assert.ok(relativeError(parameter.grad!, fixture.crelu.gradients[name]) < 1e-5, `gradient of ${name}`);
+});
+
+test('CReLU MLP initialisation: each layer after a CReLU draws from U(±1/√fan_in) with fan_in twice the units, as torch.nn.Linear(2·units, out) does', () => {
+  scope(() => {
+    const model = new MLP({ inputShape: [784], hidden: [100, 100], numClasses: 10, activation: 'crelu', members: 2 });
+    initializeMembers(model, memberGenerators([0, 1]));
+    for (const [layer, fanIn] of [[model.linears()[1], 200], [model.linears()[2], 200]] as const) {
+      assert.equal(layer.inFeatures, fanIn);
+      const bound = 1 / Math.sqrt(fanIn);
+      const weight = layer.weight;
+      assert.ok(weight.abs().max().item() <= bound, `max |w| ${weight.abs().max().item()} within ${bound}`);
+      assert.ok(weight.abs().max().item() > 0.98 * bound, 'the draw fills its interval');
+      const std = weight.std().item();
+      assert.ok(Math.abs(std / (bound / Math.sqrt(3)) - 1) < 0.03, `std ${std} against U(±${bound})'s ${bound / Math.sqrt(3)}`);
+    }
+  });
 });
 
 test('CReLU effect: with every pre-activation pushed below zero a ReLU network cannot learn, a CReLU network can', () => {
@@ -271,7 +340,7 @@ test('layer reset effect: resetting [layer2, head] at a boundary restores traina
 test('ReDo, L2 Init, resets and spectral regularisation resume exactly from their state dicts', () => {
   const make = (): Method[] => [
     new L2Init(0.1),
-    new SpectralRegularization({ lambda: 0.01, power: 2 }),
+    new SpectralRegularization({ lambda: 0.01, power: 2, iterations: 1 }, new MemberRandom([0, 1], 13)),
     new Redo({ tau: 0.5, every: 3 }, new MemberRandom([0, 1], 11)),
     new LayerReset(['head'], new MemberRandom([0, 1], 12)),
   ];

@@ -61,6 +61,8 @@ const bad: [string, MethodsConfig, RegExp[]][] = [
   ['NTE with A-GEM', config({ nte, agem: { buffer_size: 10, sample_size: 4 } }), [/method\.nte/, /method\.agem/]],
   ['ER-ACE with the RL rule', config({ rule: 'RL', er_ace: { buffer_size: 10 } }), [/method\.er_ace/, /method\.rule=RL/]],
   ['GDumb with replay', config({ gdumb: { buffer_size: 10, epochs: 1, batch_size: 4, lr: 0.05 }, replay: { buffer_size: 10, policy: 'reservoir', batch_ratio: 1 } }), [/method\.gdumb/, /method\.replay/]],
+  ['GDumb with iCaRL', config({ gdumb: { buffer_size: 10, epochs: 1, batch_size: 4, lr: 0.05 }, icarl: { memory_size: 10, batch_ratio: 1 } }), [/method\.gdumb/, /method\.icarl/, /nearest-mean-of-exemplars classifier would replace the predictions/, /remove one of them/]],
+  ['GDumb with spectral regularisation', config({ gdumb: { buffer_size: 10, epochs: 1, batch_size: 4, lr: 0.05 }, spectral: { lambda: 0.001, power: 2, iterations: 1 } }), [/method\.gdumb/, /method\.spectral would act on updates that never count/]],
   ['L1 on a linear model', config({ l1: 1 }, {}, { name: 'mlp', hidden: [] }), [/method\.l1/, /model\.hidden=\[\]/]],
 ];
 

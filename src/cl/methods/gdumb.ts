@@ -76,8 +76,8 @@ export class GreedySamplerDumbLearner extends BufferedMethod {
 /** Salt of the members' memory and re-initialisation streams. */
 const SALT = 10_000_000_019;
 
-/** Methods that act on the stream's updates, which GDumb skips. */
-const STREAM_METHODS = ['replay', 'ogd', 'nte', 'ewc', 'lwf', 'si', 'mas', 'der', 'er_ace', 'agem', 'continual_backprop', 'shrink_perturb'];
+/** Methods that act on the stream's updates, which GDumb skips (loss terms, projections, unit and layer resets). */
+const STREAM_METHODS = ['replay', 'ogd', 'nte', 'ewc', 'lwf', 'si', 'mas', 'der', 'er_ace', 'agem', 'continual_backprop', 'shrink_perturb', 'redo', 'l2_init', 'spectral', 'reset', 'l1', 'l2'];
 
 export const gdumbMethod = defineMethod({
   key: 'gdumb',
@@ -97,6 +97,9 @@ export const gdumbMethod = defineMethod({
   check(_value, config, problem) {
     for (const key of STREAM_METHODS) {
       if (config.method[key] !== undefined) problem(`method.${key}`, `method.gdumb does not learn from the stream (it retrains from scratch on its memory after each task), so method.${key} would act on updates that never count; remove one of them`);
+    }
+    if (config.method.icarl !== undefined) {
+      problem('method.icarl', 'method.gdumb does not learn from the stream (it retrains from scratch on its memory after each task), so method.icarl would train on updates that never count, and its nearest-mean-of-exemplars classifier would replace the predictions of the network GDumb trains; remove one of them');
     }
   },
   build: ({ buffer_size: bufferSize, epochs, batch_size: batchSize, lr }, context) => new GreedySamplerDumbLearner({ bufferSize, epochs, batchSize, lr }, context.random(SALT)),

@@ -28,7 +28,7 @@ export { ExperienceReplay, ReplayBuffer, type ReplayOptions, type ReplayPolicy }
 export { LayerReset, resetMethod, resetModules } from './reset.js';
 export { freshInitialisation, ShrinkPerturb, type ShrinkPerturbForm, type ShrinkPerturbOptions } from './shrink-perturb.js';
 export { SynapticIntelligence, siMethod, type SiOptions } from './si.js';
-export { spectralMethod, spectralPenalty, SpectralRegularization, topSingularValue, type SpectralOptions } from './spectral.js';
+export { augmentedMatrix, estimateTopSingularValue, spectralLayers, spectralMethod, SpectralRegularization, type SpectralOptions } from './spectral.js';
 export { TangentExpansion, type ExpansionPoint } from './tangent-expansion.js';
 export { checkUnitModel, optimizerBuffers, reinitializeUnits, unitLayers, type UnitLayer } from './unit-layers.js';
 export { WeightDecay, weightDecayMethod } from './weight-decay.js';
