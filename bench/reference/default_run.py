@@ -5,13 +5,15 @@ Split-MNIST [1,2],[3,4],[5,6],[7,8],[9,0], class-incremental; MLP 784-120-84-10;
 probabilities), representations of 100 test samples per task and the weights are snapshotted; an
 expert is trained on each task on the same batches. After each task, every task is evaluated (the
 accuracy matrix) and the task's logs are saved with np.savez, as a results directory would hold them.
-Then the joint baseline. Prints the final accuracies; bench/default-run.ts times the whole process,
+Then the joint baseline. Prints the final accuracies and the seconds spent in training steps and in
+evaluation (the test sets and the representations); bench/default-run.ts times the whole process,
 `import torch` included. Arguments: the MNIST folder, and the intra-op threads (default 1).
 """
 import json
 import shutil
 import sys
 import tempfile
+import time
 
 import numpy as np
 import torch
@@ -51,10 +53,30 @@ tasks_train = [task_data(train_x, train_y, t, per_class_train) for t in TASKS]
 tasks_test = [task_data(test_x, test_y, t, per_class_test) for t in TASKS]
 
 
+spent = {"training": 0.0, "evaluation": 0.0}
+
+
+def timed(part):
+    """Adds the wrapped function's wall time to spent[part]."""
+
+    def wrap(function):
+        def call(*args):
+            start = time.perf_counter()
+            try:
+                return function(*args)
+            finally:
+                spent[part] += time.perf_counter() - start
+
+        return call
+
+    return wrap
+
+
 def mlp():
     return torch.nn.Sequential(torch.nn.Linear(784, 120), torch.nn.ReLU(), torch.nn.Linear(120, 84), torch.nn.ReLU(), torch.nn.Linear(84, 10))
 
 
+@timed("evaluation")
 @torch.no_grad()
 def evaluate(model, x, y):
     logits = model(x)
@@ -64,6 +86,14 @@ def evaluate(model, x, y):
     return (-log_p.gather(1, y[:, None]).mean(), correct.mean(), (one_hot * correct[:, None]).sum(0) / one_hot.sum(0), log_p.exp().mean(0))
 
 
+@timed("evaluation")
+@torch.no_grad()
+def representations_of(model):
+    """The last hidden layer on the first SNAPSHOT test samples of every task."""
+    return [model[:4](tx[:SNAPSHOT]) for tx, _ in tasks_test]
+
+
+@timed("training")
 def train(model, optimizer, x, y):
     loss = F.cross_entropy(model(x), y)
     optimizer.zero_grad()
@@ -101,8 +131,7 @@ for t, (x, y) in enumerate(tasks_train):
             train(expert, expert_optimizer, x[rows], y[rows])
             step += 1
             if step % LOG_EVERY == 0:
-                with torch.no_grad():
-                    representations = [learner[:4](tx[:SNAPSHOT]) for tx, _ in tasks_test]
+                representations = representations_of(learner)
                 log.append(
                     (
                         [evaluate(learner, tx, ty) for tx, ty in tasks_test],
@@ -126,4 +155,4 @@ for epoch in range(EPOCHS):
         rows = order[start : start + BATCH]
         train(joint, joint_optimizer, all_x[rows], all_y[rows])
 joint_accuracy = [float(evaluate(joint, tx, ty)[1]) for tx, ty in tasks_test]
-print(json.dumps({"learner_accuracy": learner_accuracy, "joint_accuracy": joint_accuracy}))
+print(json.dumps({"learner_accuracy": learner_accuracy, "joint_accuracy": joint_accuracy, "seconds": spent}))
