@@ -1,5 +1,4 @@
 // plab run: one experiment (or a sweep of them) from config groups and overrides.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { composeConfig, configToYaml, expandSweep, parseConfigYaml, resultsPath, sweepJobName, type ExperimentConfig } from '../config/index.js';
@@ -13,7 +12,8 @@ import { runExperiment } from '../cl/runner.js';
 import { formatSummary } from '../cl/summary.js';
 import { checkFolderPath, newRunFolder, pointLatest, resolveRunFolder } from '../io/run-folder.js';
 import { submitSweep } from '../launch/slurm.js';
-import { formatOutcome, readJobOutcome, runOutcomes, writeSweepSummary, type SweepJobEntry } from '../launch/sweep-summary.js';
+import { runLocalSweep } from '../launch/local.js';
+import { type SweepJobEntry } from '../launch/sweep-summary.js';
 import { tensorBoardObserver } from '../report/tensorboard-run.js';
 import { runCloningCommand } from './clone.js';
 import { ProgressBar } from './progress.js';
@@ -175,24 +175,5 @@ async function runSweep(args: RunArguments): Promise<number> {
     console.log(`sweep: submitted ${jobs.length} jobs as SLURM array ${jobId}; follow with 'plab sweep status ${sweepDir}', then 'plab sweep collect ${sweepDir}'`);
     return 0;
   }
-  const failures = new Map<string, string>();
-  const runJob = (job: (typeof entries)[number]) =>
-    new Promise<void>((resolve) => {
-      console.log(`sweep: starting ${job.swept.join(' ') || '(no swept keys)'} -> ${job.run_dir}`);
-      const child = spawn(plab[0], [...plab.slice(1), 'run', ...job.overrides, '--run-dir', job.run_dir, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let errors = '';
-      child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
-      child.on('exit', (code) => {
-        if (code !== 0) failures.set(job.name, errors.trim().split('\n').pop() || `exit ${code}`);
-        console.log(`sweep: ${job.name}: ${formatOutcome(readJobOutcome(job, failures.get(job.name)))}`);
-        resolve();
-      });
-    });
-  const queue = [...entries];
-  await Promise.all(
-    Array.from({ length: Math.min(args.jobs ?? launcher.jobs, jobs.length) }, async () => {
-      for (let job = queue.shift(); job; job = queue.shift()) await runJob(job);
-    }),
-  );
-  return writeSweepSummary(sweepDir, runOutcomes(entries, failures));
+  return runLocalSweep({ sweepDir, jobs: entries, parallel: args.jobs ?? launcher.jobs, plab });
 }

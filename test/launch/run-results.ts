@@ -5,9 +5,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
+/** The command that runs plab from the sources (node and its arguments). */
+export const plabCommand = [process.execPath, '--import', 'tsx', join(root, 'src', 'cli', 'main.ts')];
 /** `plab ARGS` from the sources. */
 export const runPlab = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, PLAB_DEBUG: '' } });
+  spawnSync(plabCommand[0], [...plabCommand.slice(1), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, PLAB_DEBUG: '' } });
 
 /** Every result file of a run folder that must not depend on how it was run: arrays, plan, joint baseline. */
 export function resultFiles(runDir: string): Map<string, Buffer> {
