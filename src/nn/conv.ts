@@ -1,5 +1,6 @@
-// Conv2d for a population through one grouped convolution. Activations use the channel-stacked
-// layout [B, R*C, H, W]: member r owns channels r*C .. (r+1)*C-1, so groups = R keeps members apart.
+// Conv2d for a population, in either of two layouts: the channel-stacked [B, R*C, H, W] (member r
+// owns channels r*C .. (r+1)*C-1, and one grouped convolution with groups = R keeps members apart),
+// or one batch per member (src/nn/member-images.ts says why the CNN uses that one).
 import { type Generator, ops, type Tensor } from '../tensor/index.js';
 import { biasBound, kaimingUniformBound, uniformMember } from './init.js';
 import { Module } from './module.js';
@@ -51,6 +52,20 @@ export class Conv2d extends Module {
     const weight = this.weight.view(members * outChannels, inChannels, kernelSize, kernelSize);
     const bias = this.bias ? this.bias.view(members * outChannels) : null;
     return ops.conv2d(input, weight, bias, this.stride, this.padding, 1, members);
+  }
+
+  /** inputs: R batches [B, inChannels, H, W], one per member; outputs: R batches [B, outChannels, H', W']. */
+  forwardMembers(inputs: Tensor[]): Tensor[] {
+    if (inputs.length !== this.members || inputs.some((input) => input.ndim !== 4 || input.shape[1] !== this.inChannels)) {
+      throw new Error(
+        `Conv2d(${this.inChannels}, ${this.outChannels}) with ${this.members} members expects ${this.members} batches [B, ${this.inChannels}, H, W], got ${inputs.length}: ${inputs.map((input) => `[${input.shape.join(', ')}]`).join(' ')}`,
+      );
+    }
+    // unbind, not select: its backward stacks the members' gradients once, where R selects would
+    // each add a zero-filled gradient of the whole parameter.
+    const weights = ops.unbind(this.weight, 0);
+    const biases = this.bias ? ops.unbind(this.bias, 0) : null;
+    return inputs.map((input, member) => ops.conv2d(input, weights[member], biases?.[member] ?? null, this.stride, this.padding, 1, 1));
   }
 }
 

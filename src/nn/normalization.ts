@@ -89,6 +89,21 @@ export class BatchNorm2d extends BatchNorm {
     }
     return this.normalizeStacked(input);
   }
+
+  /** inputs: R batches [B, C, H, W], one per member (src/nn/member-images.ts); each normalised with its member's statistics. */
+  forwardMembers(inputs: Tensor[]): Tensor[] {
+    if (inputs.length !== this.members || inputs.some((input) => input.ndim !== 4 || input.shape[1] !== this.numFeatures)) {
+      throw new Error(
+        `BatchNorm2d(${this.numFeatures}) with ${this.members} members expects ${this.members} batches [B, ${this.numFeatures}, H, W], got ${inputs.length}: ${inputs.map((input) => `[${input.shape.join(', ')}]`).join(' ')}`,
+      );
+    }
+    const weights = this.weight ? ops.unbind(this.weight, 0) : null;
+    const biases = this.bias ? ops.unbind(this.bias, 0) : null;
+    // Rows of the running statistics are views: batch_norm's in-place update lands in the buffers.
+    return inputs.map((input, member) =>
+      ops.batchNorm(input, weights?.[member] ?? null, biases?.[member] ?? null, this.runningMean.select(0, member), this.runningVar.select(0, member), this.training, this.momentum, this.eps, false),
+    );
+  }
 }
 
 /** LayerNorm over the last dimension of [R, ..., F], with per-member affine parameters. */

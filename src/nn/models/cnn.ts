@@ -2,13 +2,13 @@
 // activation -> [pool]) followed by fully connected layers, three and two by default.
 import type { Tensor } from '../../tensor/index.js';
 import { Activation, type ActivationName } from '../activation.js';
-import { Conv2d, flattenStacked } from '../conv.js';
+import { Conv2d } from '../conv.js';
 import { Dropout } from '../dropout.js';
 import { Linear } from '../linear.js';
+import { flattenMembers, memberChannelMeans, memberImages } from '../member-images.js';
 import type { Module } from '../module.js';
 import { BatchNorm2d } from '../normalization.js';
 import { AvgPool2d, MaxPool2d } from '../pooling.js';
-import { channelMeans, stackImages } from '../stacked.js';
 import { Model, type ModelOutput } from './model.js';
 
 export type PoolingKind = 'max' | 'avg' | 'none';
@@ -119,21 +119,33 @@ export class CNN extends Model {
    * channel, averaged over space, then each hidden dense layer after its activation.
    */
   run(input: Tensor): ModelOutput {
-    let x = stackImages(input, this.members, this.perMember(input));
+    let batches = memberImages(input, this.members, this.perMember(input));
     const hidden: [string, Tensor][] = [];
     for (const block of this.convBlocks) {
-      x = block.conv.forward(x);
-      if (block.norm) x = block.norm.forward(x);
-      x = block.activation.forward(x);
-      if (block.pool) x = block.pool.forward(x);
-      hidden.push([block.name, channelMeans(x, this.members)]);
+      batches = block.conv.forwardMembers(batches);
+      if (block.norm) batches = block.norm.forwardMembers(batches);
+      batches = batches.map((batch) => this.activateAndPool(block, batch));
+      hidden.push([block.name, memberChannelMeans(batches)]);
     }
-    let h = flattenStacked(x, this.members);
+    let h = flattenMembers(batches);
     for (const block of this.denseBlocks) {
       h = block.activation.forward(block.linear.forward(h));
       hidden.push([block.name, h]);
       if (block.dropout) h = block.dropout.forward(h);
     }
     return { logits: this.head.forward(h), hidden };
+  }
+
+  /**
+   * The activation, then the pooling. Max pooling commutes with ReLU (both are max operations), so
+   * ReLU goes after it, on a quarter of the values; the gradient is the same too: where a window's
+   * maximum is positive both orders pass it to the same position, and where it is not, both pass
+   * zero. Other activations keep the written order (for them float32 rounding can tie values that
+   * differ before the activation, which moves the argmax).
+   */
+  private activateAndPool(block: ConvBlock, batch: Tensor): Tensor {
+    if (block.pool instanceof MaxPool2d && block.activation.name === 'relu') return block.activation.forward(block.pool.forward(batch));
+    const activated = block.activation.forward(batch);
+    return block.pool ? block.pool.forward(activated) : activated;
   }
 }
