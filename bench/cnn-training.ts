@@ -136,8 +136,8 @@ function bytesPerMember(model: Model, saved: number[]): number {
 }
 const cnnSaved = SIDES.flatMap((side, i) => {
   const conv = side * side * CHANNELS[i + 1];
-  // conv output, ReLU output, pooled output and its int64 indices
-  return [4 * conv, 4 * conv, (4 + 8) * (conv / 4)];
+  // conv output, pooled output and its int64 indices, ReLU output (plab's CNN applies ReLU after pooling)
+  return [4 * conv, (4 + 8) * (conv / 4), 4 * (conv / 4)];
 }).concat([4 * 1152, 4 * 128 * 2, 4 * 10 * 2]);
 const mlpSaved = [4 * 784, 4 * 120 * 2, 4 * 84 * 2, 4 * 10 * 2];
 const budget = 24 * 2 ** 30;

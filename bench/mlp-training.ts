@@ -89,7 +89,7 @@ function largestFitting(from: number, upTo: number): { members: number; rate: nu
 
 function compare(threads: number): void {
   setNumThreads(threads);
-  const reference = runReference<Record<string, { loop: number; bmm?: number; matmul_bound?: number }>>('mlp_sgd.py', [String(threads), membersList.join(','), device]);
+  const reference = runReference<Record<string, { loop: number; bmm?: number; matmul_bound?: number; matmul_update_bound?: number }>>('mlp_sgd.py', [String(threads), membersList.join(','), device]);
   console.log(`MLP 784-120-84-10, SGD, batch ${BATCH}, on ${device === 'cpu' ? `the CPU, ${threads} thread(s)` : device}; samples/s, plab vs PyTorch (same run)`);
   for (const members of membersList) {
     const ours = plabRate(members);
@@ -105,6 +105,11 @@ function compare(threads: number): void {
       // measured with the same BLAS, says how far any implementation could go (issue 23: >= 90%).
       console.log(
         `        matrix products alone ${formatRate(theirs.matmul_bound!)} = ${(theirs.matmul_bound! / theirs.loop).toFixed(2)}x the loop; plab reaches ${((100 * ours) / theirs.matmul_bound!).toFixed(0)}% of it (target >= 90%)`,
+      );
+      // The update reads and writes every parameter and gradient; what it costs beside the products
+      // is a floor under any step that keeps gradients (methods transform them before the update).
+      console.log(
+        `        products + SGD's update ${formatRate(theirs.matmul_update_bound!)} (the update alone is ${(100 * (theirs.matmul_bound! / theirs.matmul_update_bound! - 1)).toFixed(0)}% of the products' time); plab reaches ${((100 * ours) / theirs.matmul_update_bound!).toFixed(0)}% of it`,
       );
     }
   }
