@@ -1,5 +1,5 @@
 // From a resolved config to a runnable experiment: dataset, scenario plan, task source and settings.
-import { membersDrawOwnClasses, type ExperimentConfig } from '../config/index.js';
+import { membersDrawOwnClasses, scenarioMakesData, type ExperimentConfig } from '../config/index.js';
 import {
   computeNormalization,
   disposeDataset,
@@ -9,6 +9,7 @@ import {
   planScenario,
   scaleToUnit,
   ScenarioData,
+  SlowlyChangingRegression,
   type Balance,
   type Dataset,
   type ScenarioPlan,
@@ -25,11 +26,22 @@ import { metricRegistry } from './metrics/registry.js';
 import { buildMethods } from './methods/index.js';
 import { ScenarioSource } from './scenario-source.js';
 import type { ExperimentSettings, StoppingRule } from './settings.js';
+import { RegressionStreamSource } from './stream-source.js';
+import type { TaskSource } from './task-source.js';
+
+/** What plan.json records of a stream that makes its own examples: its options and each member's seed. */
+export interface StreamPlan {
+  scenario: 'slowly_changing_regression';
+  options: SlowlyChangingRegression['options'];
+  binSize: number;
+  memberSeeds: number[];
+}
 
 export interface PreparedExperiment {
-  dataset: Dataset;
-  plan: ScenarioPlan;
-  source: ScenarioSource;
+  /** Null for a scenario that makes its own examples. */
+  dataset: Dataset | null;
+  plan: ScenarioPlan | StreamPlan;
+  source: TaskSource;
   settings: ExperimentSettings;
   release(): void;
 }
@@ -70,6 +82,8 @@ function scenarioSpec(config: ExperimentConfig, numClasses: number): ScenarioSpe
       return { kind: 'class_pairs', tasks: scenario.num_tasks ?? Math.floor(numClasses / 2), replacement: scenario.with_replacement };
     case 'joint':
       return { kind: 'split', order: scenario.classes ?? Array.from({ length: numClasses }, (_, c) => c), classesPerTask: (scenario.classes ?? Array(numClasses)).length };
+    case 'slowly_changing_regression':
+      throw new Error('scenario=slowly_changing_regression makes its own examples; it has no plan over a dataset');
   }
 }
 
@@ -133,8 +147,33 @@ export function estimateMemory(config: ExperimentConfig): MemoryPlan {
 }
 
 export function prepareExperiment(config: ExperimentConfig): PreparedExperiment {
-  const { dataset: datasetConfig, training, logging } = config;
-  if (training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
+  if (config.training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
+  return scenarioMakesData(config) ? prepareStream(config) : prepareDatasetScenario(config);
+}
+
+/** The slowly-changing regression: each member's stream from its seed, one task per bin, trained on the squared error. */
+function prepareStream(config: ExperimentConfig): PreparedExperiment {
+  const scenario = config.scenario;
+  if (scenario.type !== 'slowly_changing_regression') throw new Error(`scenario=${scenario.type} reads a dataset`);
+  checkDevice(config.device);
+  const shard = memberShard(config);
+  const seeds = Array.from({ length: shard.to - shard.from }, (_, member) => config.seed + shard.from + member);
+  const options = {
+    inputs: scenario.inputs,
+    flippingBits: scenario.flipping_bits,
+    flipEvery: scenario.flip_every,
+    targetHidden: scenario.target_hidden,
+    beta: scenario.target_beta,
+    examples: scenario.examples,
+  };
+  const stream = new SlowlyChangingRegression(options, seeds);
+  const source = new RegressionStreamSource(stream, scenario.bin_size, Math.max(1, config.logging.representation_samples));
+  const plan: StreamPlan = { scenario: 'slowly_changing_regression', options, binSize: scenario.bin_size, memberSeeds: seeds };
+  return { dataset: null, plan, source, settings: { ...experimentSettings(config, source, seeds), loss: 'mse' }, release: () => {} };
+}
+
+function prepareDatasetScenario(config: ExperimentConfig): PreparedExperiment {
+  const { dataset: datasetConfig, logging } = config;
   // A member shard trains members [from, to) of the whole population, each with its global index.
   const shard = memberShard(config);
   const members = shard.to - shard.from;
@@ -167,8 +206,22 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
   });
   const source = new ScenarioSource(data, shardPlan, Math.max(1, logging.representation_samples));
   const seeds = Array.from({ length: members }, (_, member) => config.seed + shard.from + member);
-  const settings: ExperimentSettings = {
-    members,
+  const settings = experimentSettings(config, source, seeds);
+  return {
+    dataset,
+    plan,
+    source,
+    settings,
+    release: () => data.dispose(),
+  };
+}
+
+/** The settings of the learner's run over `source`, member r seeded by seeds[r]. */
+function experimentSettings(config: ExperimentConfig, source: TaskSource, seeds: number[]): ExperimentSettings {
+  const { training, logging } = config;
+  if (training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
+  return {
+    members: seeds.length,
     seeds,
     seed: config.seed,
     batchSize: training.batch_size,
@@ -186,7 +239,7 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     nanPolicy: training.nan_policy,
     evalChunk: 4096,
     buildModel: (generators: Generator[]): Model => {
-      const build = (from: Generator[]) => buildModel(modelConfigOf(config.model), { members, inputShape: source.inputShape, numClasses: source.numClasses, generators: from });
+      const build = (from: Generator[]) => buildModel(modelConfigOf(config.model), { members: seeds.length, inputShape: source.inputShape, numClasses: source.numClasses, generators: from });
       if (config.device === 'cpu') return build(generators);
       // Members draw their initial weights from CPU generators, as on the CPU; the device's model takes a copy.
       const initial = build(generators);
@@ -197,12 +250,5 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     buildOptimizer: (model: Model) => buildOptimizer(config.optimizer, model.parameters()),
     buildMethods: () => buildMethods(config, { seeds }),
     buildBaselineMethods: (seeds: number[]) => buildMethods(config, { seeds, remedies: false }),
-  };
-  return {
-    dataset,
-    plan,
-    source,
-    settings,
-    release: () => data.dispose(),
   };
 }
