@@ -20,7 +20,7 @@ import type { Model } from '../nn/models/model.js';
 import { withDefaultDevice } from '../nn/module.js';
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../optim/index.js';
 import { checkDevice, Generator, scope, type Tensor } from '../tensor/index.js';
-import { checkMemoryPlan, planMemory, type MemoryPlan } from './memory-plan.js';
+import { checkMemoryPlan, planMemory, planStreamMemory, type MemoryPlan } from './memory-plan.js';
 import { memberShard } from './member-shard.js';
 import { metricRegistry } from './metrics/registry.js';
 import { buildMethods } from './methods/index.js';
@@ -138,6 +138,7 @@ function loadConfiguredDataset(config: ExperimentConfig): Dataset {
 
 /** The run's memory estimate (memory-plan.ts), from the config and its dataset; allocates nothing of R's size. */
 export function estimateMemory(config: ExperimentConfig): MemoryPlan {
+  if (scenarioMakesData(config)) return planStreamMemory(config);
   const dataset = loadConfiguredDataset(config);
   try {
     return planMemory(config, dataset, scenarioSpec(config, dataset.classes.length));
@@ -156,6 +157,7 @@ function prepareStream(config: ExperimentConfig): PreparedExperiment {
   const scenario = config.scenario;
   if (scenario.type !== 'slowly_changing_regression') throw new Error(`scenario=${scenario.type} reads a dataset`);
   checkDevice(config.device);
+  if (process.env.PLAB_MEMORY_CHECK !== '0') checkMemoryPlan(planStreamMemory(config));
   const shard = memberShard(config);
   const seeds = Array.from({ length: shard.to - shard.from }, (_, member) => config.seed + shard.from + member);
   const options = {
