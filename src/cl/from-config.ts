@@ -167,6 +167,7 @@ function prepareStream(config: ExperimentConfig): PreparedExperiment {
     targetHidden: scenario.target_hidden,
     beta: scenario.target_beta,
     examples: scenario.examples,
+    threshold: scenario.target_threshold ?? 'paper',
   };
   const stream = new SlowlyChangingRegression(options, seeds);
   const source = new RegressionStreamSource(stream, scenario.bin_size, Math.max(1, config.logging.representation_samples));

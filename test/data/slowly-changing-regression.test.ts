@@ -66,6 +66,32 @@ test('the targets are the LTU network of ±1 weights with thresholds β·(m + 1)
   assert.ok(new Set(targets).size > 2, `the target varies with the input (${[...new Set(targets)].join(', ')})`);
 });
 
+test("threshold=released_code counts as the authors' code: (m − Σ input weights + constant weight)/2, the same weights and inputs", () => {
+  const paper = new SlowlyChangingRegression(options, [5]);
+  const code = new SlowlyChangingRegression({ ...options, threshold: 'released_code' }, [5]);
+  const m = options.inputs;
+  const network = code.targets[0];
+  assert.deepEqual(network.inputWeights, paper.targets[0].inputWeights);
+  for (let unit = 0; unit < options.targetHidden; unit += 1) {
+    const weights = network.inputWeights.slice(unit * (m + 1), (unit + 1) * (m + 1));
+    const sum = weights.slice(0, m).reduce((a, b) => a + b, 0);
+    assert.equal(network.thresholds[unit], Math.fround(options.beta * (m + 1) - (m - sum + weights[m]) / 2));
+  }
+  assert.deepEqual(rows(code, 0).inputs, rows(paper, 0).inputs, 'the inputs do not depend on the rule');
+  // At the paper's m = 20 and β = 0.7 (threshold 14.7 − S), the integer input at which a unit starts
+  // to fire is the same under both rules for a constant weight of +1, and 2 higher in the code's for −1.
+  const wide = { ...options, inputs: 20, flippingBits: 15, targetHidden: 40 };
+  const [paper20, code20] = [new SlowlyChangingRegression(wide, [6]), new SlowlyChangingRegression({ ...wide, threshold: 'released_code' }, [6])];
+  const constants = new Set<number>();
+  for (let unit = 0; unit < wide.targetHidden; unit += 1) {
+    const constant = paper20.targets[0].inputWeights[unit * 21 + 20];
+    constants.add(constant);
+    const fires = (threshold: number) => Math.floor(threshold) + 1;
+    assert.equal(fires(code20.targets[0].thresholds[unit]) - fires(paper20.targets[0].thresholds[unit]), constant === 1 ? 0 : 2, `unit ${unit}`);
+  }
+  assert.deepEqual(constants, new Set([1, -1]), 'both signs of the constant weight occur');
+});
+
 test("a member's stream depends on its seed alone: same seed, same bytes; member r is the same whatever R; any segment is rebuilt alone", () => {
   const pair = new SlowlyChangingRegression(options, [21, 22]);
   const again = new SlowlyChangingRegression(options, [21, 22]);
@@ -123,7 +149,7 @@ test('scenario=slowly_changing_regression composes with the paper\'s defaults, a
   assert.throws(() => run(['training.epochs_per_task=2']), /training.epochs_per_task=1/);
   assert.throws(() => run(['training.batch_size=3']), /training.batch_size=3 does not divide/);
   assert.throws(() => run(['training.expert_baseline=true']), /training.expert_baseline=false/);
-  assert.throws(() => run(['model=cnn']), /use model=mlp/);
+  assert.throws(() => composeConfig(['scenario=slowly_changing_regression', 'model=cnn']), /use model=mlp/);
   assert.throws(() => run(["logging.measures=[probes]"]), /drop probes from logging.measures/);
   const prepared = prepareExperiment(composeConfig(['+experiment=scr_backprop', 'scenario.examples=40000', 'training.members=2']));
   try {

@@ -42,6 +42,12 @@ export const scenario = group({
       flip_every: int({ min: 1, help: 'T: examples between two flips; each flip inverts one of the f bits, chosen at random' }),
       target_hidden: int({ min: 1, help: "hidden linear threshold units of each member's target network (weights ±1)" }),
       target_beta: float({ min: 0, max: 1, help: 'β of the target units: unit i fires when its input exceeds β·(m + 1) − (its number of negative weights)' }),
+      target_threshold: optional(
+        choice(['paper', 'released_code'] as const, {
+          default: 'paper',
+          help: "how a target unit's count of negative weights is taken: paper (among all m + 1) or released_code (the authors' code, which sets units whose constant weight is −1 a threshold 2 higher on their integer input; the targets of the published curves)",
+        }),
+      ),
       examples: int({ min: 1, help: 'examples in the stream, one per step at batch size 1; a multiple of bin_size' }),
       bin_size: int({ min: 1, help: 'examples per task: the error is reported as the mean over each bin (train_loss in each task\'s metrics.npz)' }),
     },

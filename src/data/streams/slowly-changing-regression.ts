@@ -29,6 +29,15 @@ export interface SlowlyChangingRegressionOptions {
   beta: number;
   /** Examples in the whole stream. */
   examples: number;
+  /**
+   * How S_i is counted. paper: the negative weights among the m + 1 (the constant bit's included),
+   * as the papers define it. released_code: (m − Σ input weights + constant bit's weight)/2, as the
+   * authors' released code computes it (lop/nets/fix_ltu_net.py): 0.5 more than the paper's count
+   * for a unit whose constant weight is +1 and 1.5 less for −1. At m = 20, β = 0.7 the first changes
+   * nothing on the integer input and the second makes the unit fire 2 higher: the targets behind
+   * the published curves. Absent: paper.
+   */
+  threshold?: 'paper' | 'released_code';
 }
 
 /** One member's target network: weights on the m inputs and the constant bit (last), thresholds, output weights and bias. */
@@ -84,9 +93,13 @@ export class SlowlyChangingRegression {
         const output = signs(targetHidden + 1);
         const thresholds = new Float32Array(targetHidden);
         for (let unit = 0; unit < targetHidden; unit += 1) {
-          let negative = 0;
-          for (let input = 0; input <= inputs; input += 1) if (inputWeights[unit * (inputs + 1) + input] < 0) negative += 1;
-          thresholds[unit] = beta * (inputs + 1) - negative;
+          const row = inputWeights.subarray(unit * (inputs + 1), (unit + 1) * (inputs + 1));
+          const constant = row[inputs];
+          const count =
+            options.threshold === 'released_code'
+              ? (inputs - row.subarray(0, inputs).reduce((a, b) => a + b, 0) + constant) / 2
+              : row.reduce((negative, weight) => negative + (weight < 0 ? 1 : 0), 0);
+          thresholds[unit] = beta * (inputs + 1) - count;
         }
         this.targets.push({ inputWeights, thresholds, outputWeights: output.subarray(0, targetHidden), outputBias: output[targetHidden] });
         const bits = new Generator(deriveSeed(seed, 'slowly-changing-regression', 'slow bits'));
