@@ -1,10 +1,10 @@
-"""Figures of a slowly-changing regression run (docs/methods.md, "Slowly-changing regression").
+"""Figures of a slowly-changing regression run (docs/methods.md, "Measured: slowly-changing regression").
 
 Run with /usr/bin/python3 tools/regression_summary.py RUN_FOLDER [RUN_FOLDER ...]. Each task of such a
 run is one bin of the stream, and its train_loss (metrics.npz, one log point per bin) is the squared
 error of the bin's examples, each measured before the update that learns from it: Dohare et al.'s
 binned error. For each run: the first bin, the lowest bin of the members' mean curve, the mean of
-the last five bins and the last bin, each as the mean ± std over members (sample std, as
+the last five bins, the last bin and all bins, each as the mean ± std over members (sample std, as
 summary.json); the dead hidden units at the end when the plasticity measures were logged; the
 training time from provenance.json.
 """
@@ -38,6 +38,7 @@ def summarise(run):
         f'lowest (bin {lowest + 1}) {stat(error[lowest])}',
         f'bins {bins - 4}-{bins} {stat(error[-5:].mean(0))}',
         f'last {stat(error[-1])}',
+        f'all bins {stat(error.mean(0))}',
     ]
     last = np.load(sorted(glob.glob(os.path.join(run, 'task_*', 'metrics.npz')))[-1])
     dead = [key for key in last.files if key.startswith('dead_fraction/')]

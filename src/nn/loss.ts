@@ -26,7 +26,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor): PopulationLoss {
 /**
  * Mean squared error of one output per example, outputs [R, B, 1], against real targets [R, B]:
  * torch.nn.functional.mse_loss per member. The regression scenarios train on it (docs/methods.md,
- * "Slowly-changing regression").
+ * "Measured: slowly-changing regression").
  */
 export function meanSquaredError(outputs: Tensor, targets: Tensor): PopulationLoss {
   const [members, batch, width] = outputs.shape;

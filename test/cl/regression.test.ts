@@ -94,13 +94,14 @@ test('a continual-backprop run on the stream stopped after a bin resumes to the 
 });
 
 test("continual backprop keeps the error low where backprop's rises: the paper's protocol cut to 100,000 examples", { timeout: 300_000 }, async () => {
-  // Measured at the full protocol (docs/methods.md, "Measured: slowly-changing regression"): backprop's
-  // error climbs from bin 3 on (0.77 in bin 1, 1.12, 1.15 and 1.04 in bins 3-5, mean of 5 members),
-  // continual backprop's stays at 0.69-0.85; bins 3-5 are lower with continual backprop for every
-  // member. Both populations see the same streams and start from the same weights (the method's
+  // Measured at the full protocol on the paper's targets (docs/methods.md, "Measured: slowly-changing
+  // regression"): backprop's error climbs from bin 3 on (0.77 in bin 1, 1.12, 1.15 and 1.04 in bins
+  // 3-5, mean of 5 members), continual backprop's stays at 0.69-0.85; bins 3-5 are lower with
+  // continual backprop for every member (mean gap 0.34). On the released code's targets the gap in
+  // bins 3-5 is 0.18, too close to call in a test. Both populations see the same streams and start from the same weights (the method's
   // random numbers come from streams of their own), so the difference is the method's.
   const binned = async (preset: string): Promise<number[][]> => {
-    const config = composeConfig([`+experiment=${preset}`, 'scenario.examples=100000', 'logging.measures=[]']);
+    const config = composeConfig([`+experiment=${preset}`, 'scenario.target_threshold=paper', 'scenario.examples=100000', 'logging.measures=[]']);
     const summary = await runExperiment(config, mkdtempSync(join(tmpdir(), 'plab-scr-effect-')), { resume: false });
     return summary.training_loss!.by_task; // [R][bins]
   };

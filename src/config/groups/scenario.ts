@@ -34,7 +34,7 @@ export const scenario = group({
     joint: {
       classes: nullable(ints({ min: 0, minLength: 1, help: 'classes of the single task; null = all classes' })),
     },
-    // Dohare et al. 2021 (arXiv 2108.06325) and 2024 (Nature), docs/methods.md "Slowly-changing regression":
+    // Dohare et al. 2021 (arXiv 2108.06325) and 2024 (Nature), docs/methods.md "Measured: slowly-changing regression":
     // a stream of its own, no dataset; each task is one bin of the stream.
     slowly_changing_regression: {
       inputs: int({ min: 1, help: 'm: input bits, besides the constant bit' }),
