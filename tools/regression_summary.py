@@ -3,7 +3,7 @@
 Run with /usr/bin/python3 tools/regression_summary.py RUN_FOLDER [RUN_FOLDER ...]. Each task of such a
 run is one bin of the stream, and its train_loss (metrics.npz, one log point per bin) is the squared
 error of the bin's examples, each measured before the update that learns from it: Dohare et al.'s
-binned error. For each run: the first bin, the lowest bin of the members' mean curve, the mean of
+binned error. For each run: the first bin, the first five, the lowest bin of the members' mean curve, the mean of
 the last five bins, the last bin and all bins, each as the mean ± std over members (sample std, as
 summary.json); the dead hidden units at the end when the plasticity measures were logged; the
 training time from provenance.json.
@@ -35,6 +35,7 @@ def summarise(run):
     lowest = int(error.mean(1).argmin())
     parts = [
         f'bin 1 {stat(error[0])}',
+        f'bins 1-5 {stat(error[:5].mean(0))}',
         f'lowest (bin {lowest + 1}) {stat(error[lowest])}',
         f'bins {bins - 4}-{bins} {stat(error[-5:].mean(0))}',
         f'last {stat(error[-1])}',
