@@ -158,8 +158,7 @@ function prepareStream(config: ExperimentConfig): PreparedExperiment {
   if (scenario.type !== 'slowly_changing_regression') throw new Error(`scenario=${scenario.type} reads a dataset`);
   checkDevice(config.device);
   if (process.env.PLAB_MEMORY_CHECK !== '0') checkMemoryPlan(planStreamMemory(config));
-  const shard = memberShard(config);
-  const seeds = Array.from({ length: shard.to - shard.from }, (_, member) => config.seed + shard.from + member);
+  const seeds = populationSeeds(config);
   const options = {
     inputs: scenario.inputs,
     flippingBits: scenario.flipping_bits,
@@ -170,16 +169,15 @@ function prepareStream(config: ExperimentConfig): PreparedExperiment {
     threshold: scenario.target_threshold ?? 'paper',
   };
   const stream = new SlowlyChangingRegression(options, seeds);
-  const source = new RegressionStreamSource(stream, scenario.bin_size, Math.max(1, config.logging.representation_samples));
+  const source = new RegressionStreamSource(stream, scenario.bin_size, Math.max(1, config.logging.representation_samples), config.device);
   const plan: StreamPlan = { scenario: 'slowly_changing_regression', options, binSize: scenario.bin_size, memberSeeds: seeds };
   return { dataset: null, plan, source, settings: { ...experimentSettings(config, source, seeds), loss: 'mse' }, release: () => {} };
 }
 
 function prepareDatasetScenario(config: ExperimentConfig): PreparedExperiment {
   const { dataset: datasetConfig, logging } = config;
-  // A member shard trains members [from, to) of the whole population, each with its global index.
+  // A member shard trains members [from, to) of the whole population, each with its global index (populationSeeds).
   const shard = memberShard(config);
-  const members = shard.to - shard.from;
   const dataset = loadConfiguredDataset(config);
   const numClasses = dataset.classes.length;
   const spec = scenarioSpec(config, numClasses);
@@ -208,8 +206,7 @@ function prepareDatasetScenario(config: ExperimentConfig): PreparedExperiment {
     testSamplesPerClass: config.scenario.test_samples_per_class ?? undefined,
   });
   const source = new ScenarioSource(data, shardPlan, Math.max(1, logging.representation_samples));
-  const seeds = Array.from({ length: members }, (_, member) => config.seed + shard.from + member);
-  const settings = experimentSettings(config, source, seeds);
+  const settings = experimentSettings(config, source, populationSeeds(config));
   return {
     dataset,
     plan,
@@ -217,6 +214,12 @@ function prepareDatasetScenario(config: ExperimentConfig): PreparedExperiment {
     settings,
     release: () => data.dispose(),
   };
+}
+
+/** The seeds of the members this process trains: a member shard's [from, to) keep their global indices. */
+function populationSeeds(config: ExperimentConfig): number[] {
+  const shard = memberShard(config);
+  return Array.from({ length: shard.to - shard.from }, (_, member) => config.seed + shard.from + member);
 }
 
 /** The settings of the learner's run over `source`, member r seeded by seeds[r]. */

@@ -20,6 +20,8 @@ export class RegressionStreamSource implements TaskSource {
     private readonly binSize: number,
     /** Examples of each task kept for the plasticity measures and representation snapshots. */
     private readonly snapshotSize: number,
+    /** Where the task tensors are placed (the stream is drawn on the CPU, from CPU generators). */
+    private readonly device = 'cpu',
   ) {
     this.numTasks = stream.options.examples / binSize;
     if (!Number.isInteger(this.numTasks)) throw new Error(`regression stream: ${stream.options.examples} examples are not a whole number of bins of ${binSize}`);
@@ -35,7 +37,9 @@ export class RegressionStreamSource implements TaskSource {
   private examples(start: number, count: number): EvalSet {
     return scope(() => {
       const segments = Array.from({ length: this.members }, (_, member) => this.stream.segment(member, start, count));
-      return { images: ops.stack(segments.map((segment) => segment.inputs), 1), labels: ops.stack(segments.map((segment) => segment.targets), 1) };
+      const images = ops.stack(segments.map((segment) => segment.inputs), 1);
+      const labels = ops.stack(segments.map((segment) => segment.targets), 1);
+      return this.device === 'cpu' ? { images, labels } : { images: images.to(this.device), labels: labels.to(this.device) };
     });
   }
 
@@ -47,7 +51,7 @@ export class RegressionStreamSource implements TaskSource {
   /** No test set: an empty one, whose accuracy and loss read NaN. */
   test(): EvalSet {
     const { inputs } = this.stream.options;
-    return { images: ops.zeros([0, this.members, inputs]), labels: ops.zeros([0, this.members]) };
+    return { images: ops.zeros([0, this.members, inputs], null, null, this.device), labels: ops.zeros([0, this.members], null, null, this.device) };
   }
 
   /** The task's first examples, in the stream's order. */
