@@ -1,5 +1,6 @@
 // Per-member shuffled minibatches. Member r draws its own permutation of its samples each epoch from
 // its own generator, so members see the same data in different orders, as R separate runs would.
+// A stream whose order is its data (TrainData.ordered) is batched in that order, drawing nothing.
 import { Generator, ops, scope, keep, type Tensor } from '../tensor/index.js';
 import type { Batch } from './method.js';
 import type { TrainData } from './task-source.js';
@@ -28,10 +29,10 @@ export class EpochBatches {
     return Math.ceil(this.samples / this.batchSize);
   }
 
-  /** The rows of one epoch's order, [N, R] as flat indices into [N*R, ...]. */
+  /** The rows of one epoch's order, [N, R] as flat indices into [N*R, ...]: each member's shuffle, or the stream's own order. */
   epochOrder(): Tensor {
     return scope(() => {
-      const orders = this.generators.map((generator) => ops.randperm(this.samples, generator));
+      const orders = this.generators.map((generator) => (this.data.ordered ? ops.arange(0, this.samples, 1, 'int64') : ops.randperm(this.samples, generator)));
       const memberOffsets = ops.arange(0, this.members, 1, 'int64');
       return keep(ops.stack(orders, 1).mul(this.members).add(memberOffsets));
     });

@@ -13,6 +13,7 @@ import { RunTiming } from './run-timing.js';
 import { meanOfActive, trainLoop, type LoopObserver, type RunObserver } from './loop.js';
 import type { RunEndEvent } from './runner.js';
 import { taskLabel } from './task-label.js';
+import { TrainingWindow } from './metrics/training-window.js';
 import type { TaskAnalysis, TrackedTask } from './metric.js';
 import type { ExperimentSettings } from './settings.js';
 import type { TaskSource } from './task-source.js';
@@ -30,6 +31,8 @@ export interface TaskRecord {
   steps: number;
   /** Epochs each member trained on this task (they differ when members stop by their own accuracy), [R]. */
   epochs: number[];
+  /** Each member's mean training loss over the task's steps, [R]: the binned error of a regression stream. */
+  trainLoss: number[];
   /** Images in this task's test set (tasks differ in size with dataset.balance=none). */
   testSamples: number;
   samplesPerSecond: number;
@@ -123,7 +126,7 @@ export class Experiment {
     // process; its state is part of the checkpoint, so a resumed run continues the same stream.
     manualSeed(settings.seed);
     this.model = settings.buildModel(settings.seeds.map((seed) => new Generator(seed)));
-    this.learner = new Learner(this.model, settings.buildOptimizer(this.model), settings.buildMethods(), settings.nanPolicy);
+    this.learner = new Learner(this.model, settings.buildOptimizer(this.model), settings.buildMethods(), settings.nanPolicy, null, settings.loss);
     // Data order has its own stream per member, apart from initialisation.
     this.dataGenerators = settings.seeds.map((seed) => new Generator(seed + 1));
   }
@@ -196,7 +199,7 @@ export class Experiment {
   private freshPopulation(task: number): Learner {
     const seeds = this.settings.seeds.map((seed) => seed + EXPERT_SEED_STRIDE * (task + 1));
     const model = this.settings.buildModel(seeds.map((seed) => new Generator(seed)));
-    const learner = new Learner(model, this.settings.buildOptimizer(model), this.settings.buildBaselineMethods(seeds), this.settings.nanPolicy);
+    const learner = new Learner(model, this.settings.buildOptimizer(model), this.settings.buildBaselineMethods(seeds), this.settings.nanPolicy, null, this.settings.loss);
     learner.beginTask(Math.max(task, 0));
     return learner;
   }
@@ -223,6 +226,8 @@ export class Experiment {
       .map((metric) => timing.observe(metric.name === 'evaluation' ? 'evaluation' : 'metrics', metric.startTask(context)));
     const rule = settings.stopping;
     const finished = new MemberFinish(learner);
+    const taskLoss = new TrainingWindow(members);
+    const lossObserver: LoopObserver = { onStep: ({ results: [result], batch }) => taskLoss.add(result, batch.inputs.shape[0]) };
     const steps = await trainLoop({
       phase: { kind: 'task', index: task, count: source.numTasks, label: taskLabel(task, source.taskClasses[task]) },
       populations: expert ? [learner, expert] : [learner],
@@ -234,7 +239,7 @@ export class Experiment {
         accuracies.forEach((accuracy, member) => accuracy >= rule.threshold && finished.finish(member, epoch + 1));
         return !learner.active.some(Boolean);
       },
-      observers: [...metrics, ...(expert && expertLog ? [timing.observe('evaluation', expertSeries(expert, current, expertLog, options))] : []), ...observers],
+      observers: [lossObserver, ...metrics, ...(expert && expertLog ? [timing.observe('evaluation', expertSeries(expert, current, expertLog, options))] : []), ...observers],
       timing,
     });
     const epochs = finished.release(Math.ceil(steps / batches.batchesPerEpoch));
@@ -263,6 +268,7 @@ export class Experiment {
       seconds,
       steps,
       epochs,
+      trainLoss: Array.from(taskLoss.take().loss),
       testSamples: current.test.labels.shape[0],
       samplesPerSecond: (steps * settings.batchSize * members) / seconds,
       analysis,

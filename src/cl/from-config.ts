@@ -1,5 +1,5 @@
 // From a resolved config to a runnable experiment: dataset, scenario plan, task source and settings.
-import { membersDrawOwnClasses, type ExperimentConfig } from '../config/index.js';
+import { membersDrawOwnClasses, scenarioMakesData, type ExperimentConfig } from '../config/index.js';
 import {
   computeNormalization,
   disposeDataset,
@@ -9,6 +9,7 @@ import {
   planScenario,
   scaleToUnit,
   ScenarioData,
+  SlowlyChangingRegression,
   type Balance,
   type Dataset,
   type ScenarioPlan,
@@ -19,17 +20,28 @@ import type { Model } from '../nn/models/model.js';
 import { withDefaultDevice } from '../nn/module.js';
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from '../optim/index.js';
 import { checkDevice, Generator, scope, type Tensor } from '../tensor/index.js';
-import { checkMemoryPlan, planMemory, type MemoryPlan } from './memory-plan.js';
+import { checkMemoryPlan, planMemory, planStreamMemory, type MemoryPlan } from './memory-plan.js';
 import { memberShard } from './member-shard.js';
 import { metricRegistry } from './metrics/registry.js';
 import { buildMethods } from './methods/index.js';
 import { ScenarioSource } from './scenario-source.js';
 import type { ExperimentSettings, StoppingRule } from './settings.js';
+import { RegressionStreamSource } from './stream-source.js';
+import type { TaskSource } from './task-source.js';
+
+/** What plan.json records of a stream that makes its own examples: its options and each member's seed. */
+export interface StreamPlan {
+  scenario: 'slowly_changing_regression';
+  options: SlowlyChangingRegression['options'];
+  binSize: number;
+  memberSeeds: number[];
+}
 
 export interface PreparedExperiment {
-  dataset: Dataset;
-  plan: ScenarioPlan;
-  source: ScenarioSource;
+  /** Null for a scenario that makes its own examples. */
+  dataset: Dataset | null;
+  plan: ScenarioPlan | StreamPlan;
+  source: TaskSource;
   settings: ExperimentSettings;
   release(): void;
 }
@@ -70,6 +82,8 @@ function scenarioSpec(config: ExperimentConfig, numClasses: number): ScenarioSpe
       return { kind: 'class_pairs', tasks: scenario.num_tasks ?? Math.floor(numClasses / 2), replacement: scenario.with_replacement };
     case 'joint':
       return { kind: 'split', order: scenario.classes ?? Array.from({ length: numClasses }, (_, c) => c), classesPerTask: (scenario.classes ?? Array(numClasses)).length };
+    case 'slowly_changing_regression':
+      throw new Error('scenario=slowly_changing_regression makes its own examples; it has no plan over a dataset');
   }
 }
 
@@ -124,6 +138,7 @@ function loadConfiguredDataset(config: ExperimentConfig): Dataset {
 
 /** The run's memory estimate (memory-plan.ts), from the config and its dataset; allocates nothing of R's size. */
 export function estimateMemory(config: ExperimentConfig): MemoryPlan {
+  if (scenarioMakesData(config)) return planStreamMemory(config);
   const dataset = loadConfiguredDataset(config);
   try {
     return planMemory(config, dataset, scenarioSpec(config, dataset.classes.length));
@@ -133,11 +148,36 @@ export function estimateMemory(config: ExperimentConfig): MemoryPlan {
 }
 
 export function prepareExperiment(config: ExperimentConfig): PreparedExperiment {
-  const { dataset: datasetConfig, training, logging } = config;
-  if (training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
-  // A member shard trains members [from, to) of the whole population, each with its global index.
+  if (config.training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
+  return scenarioMakesData(config) ? prepareStream(config) : prepareDatasetScenario(config);
+}
+
+/** The slowly-changing regression: each member's stream from its seed, one task per bin, trained on the squared error. */
+function prepareStream(config: ExperimentConfig): PreparedExperiment {
+  const scenario = config.scenario;
+  if (scenario.type !== 'slowly_changing_regression') throw new Error(`scenario=${scenario.type} reads a dataset`);
+  checkDevice(config.device);
+  if (process.env.PLAB_MEMORY_CHECK !== '0') checkMemoryPlan(planStreamMemory(config));
+  const seeds = populationSeeds(config);
+  const options = {
+    inputs: scenario.inputs,
+    flippingBits: scenario.flipping_bits,
+    flipEvery: scenario.flip_every,
+    targetHidden: scenario.target_hidden,
+    beta: scenario.target_beta,
+    examples: scenario.examples,
+    threshold: scenario.target_threshold ?? 'paper',
+  };
+  const stream = new SlowlyChangingRegression(options, seeds);
+  const source = new RegressionStreamSource(stream, scenario.bin_size, Math.max(1, config.logging.representation_samples), config.device);
+  const plan: StreamPlan = { scenario: 'slowly_changing_regression', options, binSize: scenario.bin_size, memberSeeds: seeds };
+  return { dataset: null, plan, source, settings: { ...experimentSettings(config, source, seeds), loss: 'mse' }, release: () => {} };
+}
+
+function prepareDatasetScenario(config: ExperimentConfig): PreparedExperiment {
+  const { dataset: datasetConfig, logging } = config;
+  // A member shard trains members [from, to) of the whole population, each with its global index (populationSeeds).
   const shard = memberShard(config);
-  const members = shard.to - shard.from;
   const dataset = loadConfiguredDataset(config);
   const numClasses = dataset.classes.length;
   const spec = scenarioSpec(config, numClasses);
@@ -166,9 +206,28 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     testSamplesPerClass: config.scenario.test_samples_per_class ?? undefined,
   });
   const source = new ScenarioSource(data, shardPlan, Math.max(1, logging.representation_samples));
-  const seeds = Array.from({ length: members }, (_, member) => config.seed + shard.from + member);
-  const settings: ExperimentSettings = {
-    members,
+  const settings = experimentSettings(config, source, populationSeeds(config));
+  return {
+    dataset,
+    plan,
+    source,
+    settings,
+    release: () => data.dispose(),
+  };
+}
+
+/** The seeds of the members this process trains: a member shard's [from, to) keep their global indices. */
+function populationSeeds(config: ExperimentConfig): number[] {
+  const shard = memberShard(config);
+  return Array.from({ length: shard.to - shard.from }, (_, member) => config.seed + shard.from + member);
+}
+
+/** The settings of the learner's run over `source`, member r seeded by seeds[r]. */
+function experimentSettings(config: ExperimentConfig, source: TaskSource, seeds: number[]): ExperimentSettings {
+  const { training, logging } = config;
+  if (training.mode === 'cloning') throw new Error("training.mode=cloning is run by 'plab clone', not 'plab run'");
+  return {
+    members: seeds.length,
     seeds,
     seed: config.seed,
     batchSize: training.batch_size,
@@ -186,7 +245,7 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     nanPolicy: training.nan_policy,
     evalChunk: 4096,
     buildModel: (generators: Generator[]): Model => {
-      const build = (from: Generator[]) => buildModel(modelConfigOf(config.model), { members, inputShape: source.inputShape, numClasses: source.numClasses, generators: from });
+      const build = (from: Generator[]) => buildModel(modelConfigOf(config.model), { members: seeds.length, inputShape: source.inputShape, numClasses: source.numClasses, generators: from });
       if (config.device === 'cpu') return build(generators);
       // Members draw their initial weights from CPU generators, as on the CPU; the device's model takes a copy.
       const initial = build(generators);
@@ -197,12 +256,5 @@ export function prepareExperiment(config: ExperimentConfig): PreparedExperiment 
     buildOptimizer: (model: Model) => buildOptimizer(config.optimizer, model.parameters()),
     buildMethods: () => buildMethods(config, { seeds }),
     buildBaselineMethods: (seeds: number[]) => buildMethods(config, { seeds, remedies: false }),
-  };
-  return {
-    dataset,
-    plan,
-    source,
-    settings,
-    release: () => data.dispose(),
   };
 }

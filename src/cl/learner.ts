@@ -1,6 +1,6 @@
 // The learner: a population, its optimizer and its methods, stepping through batches. One step
 // trains all R members; a member whose loss turns NaN or infinite stops training, and the others go on.
-import { crossEntropy } from '../nn/loss.js';
+import { populationLoss, type LossName } from '../nn/loss.js';
 import type { Model } from '../nn/models/model.js';
 import type { Predictor } from './evaluate.js';
 import type { Optimizer } from '../optim/index.js';
@@ -12,7 +12,10 @@ export type NanPolicy = 'member' | 'run';
 export interface StepResult {
   /** Each member's loss on the batch (NaN for stopped members). */
   loss: Float32Array;
-  /** Each member's number of correct predictions on the batch's own examples (not those a method appends). */
+  /**
+   * Each member's number of correct predictions on the batch's own examples (not those a method
+   * appends); NaN for a regression loss, where no prediction is correct or wrong.
+   */
   correct: Float32Array;
 }
 
@@ -32,6 +35,8 @@ export class Learner implements LearnerState {
     readonly nanPolicy: NanPolicy = 'member',
     /** Logit offsets [C] (0 or -inf) for task-incremental heads; null: single head. */
     public headMask: Tensor | null = null,
+    /** The loss the members train on and report: the cross-entropy, or the squared error of a regression. */
+    readonly loss: LossName = 'cross_entropy',
   ) {
     this.active = Array(model.members).fill(true);
     this.stopReasons = Array(model.members).fill(null);
@@ -48,8 +53,8 @@ export class Learner implements LearnerState {
       for (const method of this.methods) if (method.prepareBatch) current = method.prepareBatch(this, current);
       const output = this.forward(current.inputs);
       const targets = current.targets.transpose(0, 1); // [R, B]
-      const loss = crossEntropy(output.logits, targets);
-      // The reported loss is always the cross-entropy; a method may train on another signal.
+      const loss = populationLoss(this.loss, output.logits, targets);
+      // The reported loss is always the population's loss; a method may train on another signal.
       const signal = this.methods.find((method) => method.learningSignal);
       let total = signal ? signal.learningSignal!(this, output, current) : loss.total;
       for (const method of this.methods) {
@@ -68,7 +73,10 @@ export class Learner implements LearnerState {
       // method's appended examples (iCaRL's exemplars) are trained on but not counted, so that the
       // accuracy is per example of the task's stream and at most 1.
       const own = batch.inputs.shape[0];
-      const correct = noGrad(() => output.logits.narrow(1, 0, own).argmax(2).eq(targets.narrow(1, 0, own)).sum(1).float()).data() as Float32Array;
+      const correct =
+        this.loss === 'mse'
+          ? new Float32Array(this.members).fill(Number.NaN)
+          : (noGrad(() => output.logits.narrow(1, 0, own).argmax(2).eq(targets.narrow(1, 0, own)).sum(1).float()).data() as Float32Array);
       return { loss: perMemberLoss, correct };
     });
     this.step += 1;

@@ -40,6 +40,8 @@ export function memberHealth(last: FinalTask): MemberHealth[] {
     if (stopped) return { status: 'stopped', reason: stopped };
     const dead = last.dead_layers?.[member] ?? [];
     if (dead.length > 0) return { status: 'collapsed', reason: `every unit of ${dead.join(', ')} dead` };
+    // A regression stream has no classes and no accuracy (NaN, null in JSON): no chance to fall to.
+    if (last.classes[member].length === 0) return { status: 'ok', reason: null };
     const chance = 1 / last.classes[member].length;
     const accuracy = last.accuracy_after[member][last.task];
     if (accuracy < chance + CHANCE_MARGIN) {

@@ -156,6 +156,29 @@ export function planMemory(config: ExperimentConfig, dataset: Dataset, spec: Sce
   return { processBytes, parts, peakBytes, availableBytes: availableMemory() };
 }
 
+/**
+ * The memory of a run on the slowly-changing regression stream: no dataset; one bin of the stream
+ * per member at a time, and each tracked bin's snapshot examples kept for the run.
+ */
+export function planStreamMemory(config: ExperimentConfig): MemoryPlan {
+  const { training, logging, scenario } = config;
+  if (training.mode === 'cloning' || scenario.type !== 'slowly_changing_regression') throw new Error('planStreamMemory: a continual run on the slowly-changing regression stream');
+  const R = training.members;
+  const sample = (scenario.inputs + 1) * FLOAT;
+  const bins = scenario.examples / scenario.bin_size;
+  const probe = measuredActivations(config, [scenario.inputs], 1, Math.min(training.batch_size, 16));
+  const snapshots = bins * Math.min(scenario.bin_size, Math.max(1, logging.representation_samples));
+  const members = 'training.members';
+  const parts: MemoryPart[] = [
+    { what: `parameters, gradients and ${config.optimizer.name} state`, bytes: R * probe.parameters * FLOAT * (2 + optimizerBuffers(config.optimizer)), lowers: [members, 'model.hidden'] },
+    { what: `one bin of the stream (${scenario.bin_size} examples per member)`, bytes: R * scenario.bin_size * sample, lowers: ['scenario.bin_size', members] },
+    { what: `the snapshot examples of all ${bins} bins (${snapshots} per member), kept for the run`, bytes: R * snapshots * sample, lowers: ['logging.representation_samples', members] },
+    { what: `activations of a training step (batch ${training.batch_size}, measured)`, bytes: R * training.batch_size * probe.train, lowers: ['training.batch_size', members] },
+  ];
+  const processBytes = process.memoryUsage().rss;
+  return { processBytes, parts, peakBytes: processBytes + parts.reduce((n, part) => n + part.bytes, 0), availableBytes: availableMemory() };
+}
+
 function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let value = bytes;

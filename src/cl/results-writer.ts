@@ -20,6 +20,8 @@ export interface TaskMetadata {
   steps: number;
   /** Epochs each member trained on this task, [R]. */
   epochs: number[];
+  /** Each member's mean training loss over the task's steps, [R] (absent in runs written before it). */
+  train_loss?: number[];
   /** Images in the task's test set: the weights of the seen-class accuracy. */
   test_samples: number;
   samples_per_second: number;
@@ -39,7 +41,7 @@ export interface TaskMetadata {
  * The entries of TaskMetadata with one value per member, in member order (a population split into
  * shards concatenates them, src/launch/shard-merge.ts): a new per-member entry belongs here too.
  */
-export const PER_MEMBER_METADATA = ['classes', 'seeds', 'stopped_members', 'epochs', 'dead_layers', 'accuracy_after', 'expert_accuracy', 'probe_seen_accuracy', 'network_seen_accuracy', 'probe_unseen_accuracy'] as const satisfies readonly (keyof TaskMetadata)[];
+export const PER_MEMBER_METADATA = ['classes', 'seeds', 'stopped_members', 'epochs', 'train_loss', 'dead_layers', 'accuracy_after', 'expert_accuracy', 'probe_seen_accuracy', 'network_seen_accuracy', 'probe_unseen_accuracy'] as const satisfies readonly (keyof TaskMetadata)[];
 
 /** Series stored in files of their own rather than in metrics.npz. */
 const OWN_FILES = new Set(['representations', 'labels']);
@@ -90,6 +92,7 @@ export class ResultsWriter {
       seconds: record.seconds,
       steps: record.steps,
       epochs: record.epochs,
+      train_loss: record.trainLoss,
       test_samples: record.testSamples,
       samples_per_second: record.samplesPerSecond,
       population_sparsity: record.analysis.populationSparsity,

@@ -92,7 +92,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
       }
     }
     const summary = experiment.timing.time('writing', () => {
-      const summary = summarize(writer, T, experiment.accuracyAtInit, joint);
+      const summary = summarize(writer, T, experiment.accuracyAtInit, joint, settings.loss);
       writeSummary(runDir, summary);
       return summary;
     });

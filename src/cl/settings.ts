@@ -3,6 +3,7 @@
 import type { Model } from '../nn/models/model.js';
 import type { Generator } from '../tensor/index.js';
 import type { Optimizer } from '../optim/index.js';
+import type { LossName } from '../nn/loss.js';
 import type { NanPolicy } from './learner.js';
 import type { Method } from './method.js';
 import type { Metric } from './metric.js';
@@ -49,6 +50,8 @@ export interface ExperimentSettings {
   /** Train the joint (all tasks at once) upper bound. */
   joint: boolean;
   nanPolicy: NanPolicy;
+  /** What every population trains on: the scenario's loss (absent: the cross-entropy of a classification). */
+  loss?: LossName;
   /** Samples per forward pass when evaluating. */
   evalChunk: number;
   /** A population initialised member by member from these generators. */

@@ -5,11 +5,20 @@ import { taskLabel } from './task-label.js';
 import { continualSummary, type ContinualSummary } from '../metrics/continual.js';
 import { memberStat, type MemberStat } from '../metrics/stats.js';
 import { memberHealth, type MemberHealth } from './member-health.js';
+import type { LossName } from '../nn/loss.js';
 import type { ResultsWriter } from './results-writer.js';
 
 export interface RunSummary {
   tasks: number;
   members: number;
+  /** What the members trained on; with 'mse' (a regression stream) there is no accuracy and the training loss is the figure. Absent in older summaries: cross_entropy. */
+  loss?: LossName;
+  /**
+   * Each member's mean training loss over each task's steps, [R][T], and its mean ± std over members
+   * on the first and the last task: for the slowly-changing regression, the squared error binned over
+   * each bin of the stream (Dohare et al. 2021's figure). Null for runs written before it was recorded.
+   */
+  training_loss: { by_task: number[][]; first: MemberStat; last: MemberStat } | null;
   /** accuracy[r][i][j]: member r's accuracy on task j after training task i. */
   accuracy_matrix: number[][][];
   accuracy_matrix_mean: number[][];
@@ -55,7 +64,14 @@ export function seenAccuracy(accuracies: number[], sizes: number[]): number {
   return accuracies.reduce((sum, accuracy, j) => sum + accuracy * sizes[j], 0) / total;
 }
 
-export function summarize(writer: ResultsWriter, tasks: number, accuracyAtInit: number[][], joint: number[][] | null): RunSummary {
+/** Each member's training loss on each task, [R][T], and its first and last; null where a task did not record it. */
+function trainingLoss(metadata: { train_loss?: number[] | null }[], members: number): RunSummary['training_loss'] {
+  if (!metadata.every((task) => Array.isArray(task.train_loss))) return null;
+  const byTask = Array.from({ length: members }, (_, member) => metadata.map((task) => task.train_loss![member]));
+  return { by_task: byTask, first: memberStat(byTask.map((row) => row[0])), last: memberStat(byTask.map((row) => row[row.length - 1])) };
+}
+
+export function summarize(writer: ResultsWriter, tasks: number, accuracyAtInit: number[][], joint: number[][] | null, loss: LossName = 'cross_entropy'): RunSummary {
   const metadata = Array.from({ length: tasks }, (_, task) => writer.readTaskMetadata(task));
   const members = metadata[0].accuracy_after.length;
   const matrix = Array.from({ length: members }, (_, member) => metadata.map((task) => task.accuracy_after[member]));
@@ -73,6 +89,8 @@ export function summarize(writer: ResultsWriter, tasks: number, accuracyAtInit: 
   return {
     tasks,
     members,
+    loss,
+    training_loss: trainingLoss(metadata, members),
     accuracy_matrix: matrix,
     accuracy_matrix_mean: grid(0),
     accuracy_matrix_std: grid(1),
@@ -101,6 +119,7 @@ function fmt(mean: number, std: number): string {
 
 /** The table printed at the end of a run; `taskClasses` ([task][member][k]) labels the tasks. */
 export function formatSummary(summary: RunSummary, taskClasses?: readonly (readonly (readonly number[])[])[]): string {
+  if (summary.loss === 'mse') return formatRegressionSummary(summary);
   const lines: string[] = [];
   const T = summary.tasks;
   lines.push(`Accuracy matrix (row: after training task i; column: task j), mean ± std over ${summary.members} members`);
@@ -136,5 +155,28 @@ export function formatSummary(summary: RunSummary, taskClasses?: readonly (reado
   lines.push(`${'probe accuracy, unseen'.padEnd(28)}${perTask(summary.analysis.probe_unseen_accuracy_by_task)}`);
   const unwell = summary.member_status.flatMap((health, member) => (health.status === 'ok' ? [] : [`  member ${member}: ${health.status.toUpperCase()}, ${health.reason}`]));
   if (unwell.length) lines.push('', `members not ok (${unwell.length} of ${summary.members}; their figures are in the means above):`, ...unwell);
+  return lines.join('\n');
+}
+
+/**
+ * A regression stream's table: the squared error binned per task (each task one bin), first and
+ * last bins and the lowest and highest bins of the members' mean curve, mean ± std over members.
+ */
+function formatRegressionSummary(summary: RunSummary): string {
+  const lines = [`Squared error per bin of the stream (the training loss of each task, before each update), mean ± std over ${summary.members} members`];
+  const loss = summary.training_loss;
+  if (!loss) return [...lines, 'not recorded'].join('\n');
+  const T = summary.tasks;
+  const bin = (t: number) => meanStd(loss.by_task.map((row) => row[t]));
+  const means = Array.from({ length: T }, (_, t) => bin(t)[0]);
+  const lowest = means.indexOf(Math.min(...means));
+  const highest = means.indexOf(Math.max(...means));
+  const row = (name: string, t: number) => lines.push(`${name.padEnd(28)}${fmt(...bin(t))}`);
+  row('bin 1', 0);
+  row(`lowest, bin ${lowest + 1}`, lowest);
+  row(`highest, bin ${highest + 1}`, highest);
+  row(`bin ${T} (last)`, T - 1);
+  const unwell = summary.member_status.flatMap((health, member) => (health.status === 'ok' ? [] : [`  member ${member}: ${health.status.toUpperCase()}, ${health.reason}`]));
+  if (unwell.length) lines.push('', `members not ok (${unwell.length} of ${summary.members}):`, ...unwell);
   return lines.join('\n');
 }

@@ -3,10 +3,15 @@
 import type { Tensor } from '../tensor/index.js';
 import type { EvalSet } from './evaluate.js';
 
-/** A task's training data for the population: images [N, R, ...sample], labels [N, R]. */
+/** A task's training data for the population: images [N, R, ...sample], labels [N, R] (class indices, or real targets of a regression). */
 export interface TrainData {
   images: Tensor;
   labels: Tensor;
+  /**
+   * A stream whose order is part of the data (the slowly-changing regression's bits flip at given
+   * examples): batches follow it instead of a shuffle. Absent: the samples are shuffled every epoch.
+   */
+  ordered?: boolean;
 }
 
 export interface TaskSource {

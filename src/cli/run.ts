@@ -54,15 +54,17 @@ function progressObserver(progress: ProgressBar): ExperimentObserver {
         label: event.phase.kind === 'task' ? `${event.phase.label} (of ${event.phase.count}) epoch ${event.epoch + 1}` : `${event.phase.label} epoch ${event.epoch + 1}`,
         done: event.step,
         total: event.steps,
-        detail: `loss ${loss.toFixed(4)} acc ${accuracy.toFixed(3)}`,
+        // A regression has a loss and no accuracy.
+        detail: `loss ${loss.toFixed(4)}${Number.isNaN(accuracy) ? '' : ` acc ${accuracy.toFixed(3)}`}`,
       });
     },
     onTaskEnd({ record, label }) {
       const T = record.accuracyAfter[0].length;
-      const seen = record.accuracyAfter.map((row) => row.slice(0, record.task + 1).reduce((a, b) => a + b, 0) / (record.task + 1));
-      progress.done(
-        `${label} (of ${T}) done in ${record.seconds.toFixed(1)} s (${Math.round(record.samplesPerSecond)} samples/s): accuracy on seen tasks ${(seen.reduce((a, b) => a + b, 0) / seen.length).toFixed(3)}`,
-      );
+      const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+      const seen = mean(record.accuracyAfter.map((row) => mean(row.slice(0, record.task + 1))));
+      // Tasks without test sets (a regression stream's bins) report their training loss instead.
+      const figure = record.testSamples > 0 ? `accuracy on seen tasks ${seen.toFixed(3)}` : `training loss over the task ${mean(record.trainLoss).toFixed(4)}`;
+      progress.done(`${label} (of ${T}) done in ${record.seconds.toFixed(1)} s (${Math.round(record.samplesPerSecond)} samples/s): ${figure}`);
     },
   };
 }

@@ -8,5 +8,5 @@ export { ConfigRepository, defaultConfDir } from './repository.js';
 export * from './schema.js';
 export { editDistance, nearest } from './suggest.js';
 export { expandSweep, sweepJobName, type SweepJob } from './sweep.js';
-export { membersDrawOwnClasses, validateConfig } from './validate.js';
+export { membersDrawOwnClasses, scenarioMakesData, validateConfig } from './validate.js';
 export { configToYaml, parseConfigYaml } from './yaml.js';

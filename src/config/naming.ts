@@ -3,6 +3,7 @@
 // of tasks, each only when set. `algorithm` in the config replaces the derived name.
 import { join } from 'node:path';
 import type { ExperimentConfig } from './schema.js';
+import { scenarioMakesData } from './validate.js';
 
 /** 'SL', 'SL_replay', 'SL_replay_plasticity_1000tasks', … or config.algorithm when given. */
 export function algorithmName(config: ExperimentConfig): string {
@@ -14,7 +15,10 @@ export function algorithmName(config: ExperimentConfig): string {
   return parts.join('_');
 }
 
-/** results_dir/{dataset}/{algorithm}: the folder of an algorithm's runs (src/io/run-folder.ts names each run in it). */
+/**
+ * results_dir/{dataset}/{algorithm}: the folder of an algorithm's runs (src/io/run-folder.ts names each
+ * run in it). A scenario that makes its own examples stands in for the dataset.
+ */
 export function resultsPath(config: ExperimentConfig): string {
-  return join(config.results_dir, config.dataset.name, algorithmName(config));
+  return join(config.results_dir, scenarioMakesData(config) ? config.scenario.type : config.dataset.name, algorithmName(config));
 }

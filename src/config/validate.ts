@@ -31,6 +31,45 @@ export function membersDrawOwnClasses(config: Pick<ExperimentConfig, 'scenario'>
   return scenario.type === 'class_pairs' || (scenario.type === 'split' && scenario.class_order === 'random');
 }
 
+/** Whether the scenario makes its own examples (the slowly-changing regression), so that no dataset is read. */
+export function scenarioMakesData(config: Pick<ExperimentConfig, 'scenario'>): boolean {
+  return config.scenario.type === 'slowly_changing_regression';
+}
+
+/**
+ * The slowly-changing regression is one online stream: each example seen once, in order, by a
+ * network with one output trained on the squared error, with no test set to compare baselines on.
+ */
+function checkRegressionStream(config: ExperimentConfig): void {
+  const { scenario, model, training, logging } = config;
+  if (scenario.type !== 'slowly_changing_regression') return;
+  if (scenario.flipping_bits > scenario.inputs) {
+    throw new ConfigError(`scenario.flipping_bits=${scenario.flipping_bits} exceeds scenario.inputs=${scenario.inputs}; the slow bits are some of the m input bits`, 'scenario.flipping_bits');
+  }
+  if (scenario.examples % scenario.bin_size !== 0) {
+    throw new ConfigError(`scenario.examples=${scenario.examples} is not a multiple of scenario.bin_size=${scenario.bin_size}; every task is one bin of the stream`, 'scenario.examples');
+  }
+  const bins = scenario.examples / scenario.bin_size;
+  if (scenario.num_tasks !== null && scenario.num_tasks !== bins) {
+    throw new ConfigError(`scenario.num_tasks=${scenario.num_tasks}, but the stream holds examples/bin_size = ${bins} bins, one task each; set scenario.num_tasks=null and choose scenario.examples`, 'scenario.num_tasks');
+  }
+  if (model.name !== 'mlp') throw new ConfigError(`scenario=slowly_changing_regression feeds bit vectors to an MLP; use model=mlp (got model=${model.name})`, 'model.name');
+  if (model.activation === 'crelu') throw new ConfigError('scenario=slowly_changing_regression: model.activation=crelu is not supported here; choose another activation', 'model.activation');
+  if (training.mode !== 'continual') throw new ConfigError(`scenario=slowly_changing_regression is a continual stream; use training=continual (got ${training.mode})`, 'training.mode');
+  if (training.stopping !== 'epochs' || training.epochs_per_task !== 1) {
+    throw new ConfigError('scenario=slowly_changing_regression sees each example once: set training.stopping=epochs and training.epochs_per_task=1', 'training.epochs_per_task');
+  }
+  if (scenario.bin_size % training.batch_size !== 0) {
+    throw new ConfigError(`training.batch_size=${training.batch_size} does not divide scenario.bin_size=${scenario.bin_size}; the paper learns online, training.batch_size=1`, 'training.batch_size');
+  }
+  if (training.expert_baseline || training.joint_baseline) {
+    throw new ConfigError('scenario=slowly_changing_regression has no test sets for the expert and joint baselines; set training.expert_baseline=false training.joint_baseline=false', training.expert_baseline ? 'training.expert_baseline' : 'training.joint_baseline');
+  }
+  if (logging.measures.includes('probes')) {
+    throw new ConfigError("scenario=slowly_changing_regression has no classes for the linear probes; drop probes from logging.measures", 'logging.measures');
+  }
+}
+
 function checkRelations(config: ExperimentConfig): void {
   const { dataset, scenario, model, optimizer, training, logging } = config;
 
@@ -90,6 +129,8 @@ function checkRelations(config: ExperimentConfig): void {
   if (training.mode === 'standard' && scenario.type !== 'joint') {
     throw new ConfigError(`training=standard trains a single task; use it with scenario=joint (got scenario=${scenario.type})`, 'training.mode');
   }
+
+  checkRegressionStream(config);
 
   if (logging.snapshots.includes('representations') && logging.representation_samples === 0) {
     throw new ConfigError('logging.snapshots includes representations but logging.representation_samples=0; set S >= 1 or drop representations from logging.snapshots', 'logging.representation_samples');

@@ -10,3 +10,4 @@ export * from './registry.js';
 export * from './scenarios/index.js';
 export * from './tasks.js';
 export * from './transforms.js';
+export * from './streams/slowly-changing-regression.js';

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configToYaml, parseConfigYaml } from '../config/index.js';
 import { PER_MEMBER_METADATA, ResultsWriter, type TaskMetadata } from '../cl/results-writer.js';
-import { summarize } from '../cl/summary.js';
+import { summarize, type RunSummary } from '../cl/summary.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { decodeNpy, encodeNpy, ndarray, type NdArray, type NdData } from '../io/npy.js';
 import { encodeNpz, readNpz } from '../io/npz.js';
@@ -49,7 +49,7 @@ function mergeMetadata(parts: TaskMetadata[]): TaskMetadata {
   const merged: TaskMetadata = { ...parts[0] };
   for (const key of PER_MEMBER_METADATA) {
     const values = parts.map((part) => part[key]);
-    (merged as unknown as Record<string, unknown>)[key] = values.every((value) => value === null) ? null : values.flatMap((value) => value as unknown[]);
+    (merged as unknown as Record<string, unknown>)[key] = values.every((value) => value === null || value === undefined) ? null : values.flatMap((value) => value as unknown[]);
   }
   merged.population_sparsity = Object.fromEntries(Object.keys(parts[0].population_sparsity).map((layer) => [layer, parts.flatMap((part) => part.population_sparsity[layer])]));
   // The shards ran side by side: the task took as long as the slowest, at the sum of their rates.
@@ -62,7 +62,7 @@ function mergeMetadata(parts: TaskMetadata[]): TaskMetadata {
 export function mergeShards(shardDirs: readonly string[], runDir: string): void {
   const unfinished = shardDirs.filter((dir) => !existsSync(runPaths(dir).summary));
   if (unfinished.length) throw new Error(`member shards not finished (no summary.json): ${unfinished.join(', ')}; wait for them, or requeue them`);
-  const summaries = shardDirs.map((dir) => JSON.parse(readFileSync(runPaths(dir).summary, 'utf8')) as { members: number; accuracy_at_init: number[][] });
+  const summaries = shardDirs.map((dir) => JSON.parse(readFileSync(runPaths(dir).summary, 'utf8')) as Pick<RunSummary, 'members' | 'accuracy_at_init' | 'loss'>);
   const shards: Shard[] = shardDirs.map((dir, index) => ({ dir, members: summaries[index].members }));
   const tasks = completedTasks(shardDirs[0]);
   const plan = readFileSync(join(shardDirs[0], 'plan.json'));
@@ -92,6 +92,6 @@ export function mergeShards(shardDirs: readonly string[], runDir: string): void 
   const joints = shardDirs.map((dir) => join(dir, 'joint.json'));
   const joint = joints.every((path) => existsSync(path)) ? joints.flatMap((path) => (JSON.parse(readFileSync(path, 'utf8')) as { accuracy: number[][] }).accuracy) : null;
   if (joint) writeJsonAtomic(join(runDir, 'joint.json'), { accuracy: joint });
-  writeSummary(runDir, summarize(new ResultsWriter(runDir), tasks.length, summaries.flatMap((summary) => summary.accuracy_at_init), joint));
+  writeSummary(runDir, summarize(new ResultsWriter(runDir), tasks.length, summaries.flatMap((summary) => summary.accuracy_at_init), joint, summaries[0].loss));
   writeJsonAtomic(join(runDir, 'shards.json'), { shards: shardDirs });
 }

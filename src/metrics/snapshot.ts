@@ -1,7 +1,7 @@
 // A model's view of an evaluation batch for the metrics: logits, every hidden layer's activations and
 // the gradient of the loss with respect to each of them (for saturated_frac), from one forward and
 // one backward pass of the whole population.
-import { crossEntropy } from '../nn/loss.js';
+import { populationLoss, type LossName } from '../nn/loss.js';
 import type { Model } from '../nn/models/model.js';
 import { enableGrad, grad, scope, type Tensor } from '../tensor/index.js';
 
@@ -10,7 +10,7 @@ export interface Snapshot {
   logits: Tensor;
   /** Hidden activations by layer name, each [R, N, H] (detached), in depth order. */
   hidden: [string, Tensor][];
-  /** ∂L/∂activations for each hidden layer, [R, N, H], where L is each member's mean cross-entropy. */
+  /** ∂L/∂activations for each hidden layer, [R, N, H], where L is each member's mean loss (cross-entropy, or a regression's squared error). */
   gradients: [string, Tensor][];
 }
 
@@ -19,13 +19,13 @@ export interface Snapshot {
  * ([N] or [R, N]) and returns logits, hidden activations and their gradients. The model's mode
  * (train/eval) is the caller's choice; parameters' .grad are left untouched.
  */
-export function snapshot(model: Model, inputs: Tensor, targets: Tensor): Snapshot {
+export function snapshot(model: Model, inputs: Tensor, targets: Tensor, loss: LossName = 'cross_entropy'): Snapshot {
   return scope(() =>
     enableGrad(() => {
       const output = model.run(inputs);
       const names = output.hidden.map(([name]) => name);
       const activations = output.hidden.map(([, value]) => value);
-      const { total } = crossEntropy(output.logits, targets);
+      const { total } = populationLoss(loss, output.logits, targets);
       const gradients = grad(total, activations, { allowUnused: true });
       return {
         logits: output.logits.detach(),

@@ -12,6 +12,28 @@ export function kaimingUniformBound(fanIn: number, a = Math.sqrt(5)): number {
   return Math.sqrt(3.0) * std;
 }
 
+/**
+ * torch.nn.init.calculate_gain of a hidden activation (1 for those it does not define, and for a
+ * linear output). He initialisation scales by it.
+ */
+export function activationGain(activation: string): number {
+  switch (activation) {
+    case 'relu':
+      return Math.sqrt(2.0);
+    case 'leaky_relu':
+      return leakyReluGain(0.01);
+    case 'tanh':
+      return 5.0 / 3;
+    default:
+      return 1;
+  }
+}
+
+/** The bound of kaiming_uniform_(w, nonlinearity=...) with the activation's gain: U(±gain·√(3/fan_in)) (He et al. 2015). */
+export function heUniformBound(fanIn: number, gain: number): number {
+  return gain * Math.sqrt(3.0 / fanIn);
+}
+
 /** The bound PyTorch uses for Linear and Conv biases. */
 export function biasBound(fanIn: number): number {
   return fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;

@@ -1,16 +1,24 @@
 // Linear: y = x Wᵀ + b for every member at once, through one batched matmul (baddbmm).
 import { type Generator, ops, type Tensor } from '../tensor/index.js';
-import { biasBound, kaimingUniformBound, uniformMember } from './init.js';
+import { biasBound, fillMember, kaimingUniformBound, uniformMember } from './init.js';
 import { Module } from './module.js';
 
 export interface LinearOptions {
   bias?: boolean;
   members?: number;
+  /**
+   * Weights drawn from U(±weightBound) and a zero bias (He initialisation, model.init=kaiming);
+   * absent: PyTorch's default, U(±1/√fan_in) for both.
+   */
+  weightBound?: number;
 }
 
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  /** The bound of the uniform its weights are drawn from, at initialisation and when a unit is made anew (continual backprop, ReDo). */
+  readonly weightBound: number;
+  private readonly zeroBias: boolean;
 
   constructor(
     readonly inFeatures: number,
@@ -20,11 +28,14 @@ export class Linear extends Module {
     super(options.members ?? 1);
     this.weight = this.registerParameter('weight', ops.empty([this.members, outFeatures, inFeatures]));
     this.bias = options.bias === false ? null : this.registerParameter('bias', ops.empty([this.members, outFeatures]));
+    this.weightBound = options.weightBound ?? kaimingUniformBound(inFeatures);
+    this.zeroBias = options.weightBound !== undefined;
   }
 
   override resetMember(member: number, generator: Generator | null): void {
-    uniformMember(this.weight, member, kaimingUniformBound(this.inFeatures), generator);
-    if (this.bias) uniformMember(this.bias, member, biasBound(this.inFeatures), generator);
+    uniformMember(this.weight, member, this.weightBound, generator);
+    if (this.bias && this.zeroBias) fillMember(this.bias, member, 0);
+    else if (this.bias) uniformMember(this.bias, member, biasBound(this.inFeatures), generator);
   }
 
   /**

@@ -22,3 +22,22 @@ export function crossEntropy(logits: Tensor, targets: Tensor): PopulationLoss {
   const perMember = losses.mean(1);
   return { total: perMember.sum(), perMember: perMember.detach() };
 }
+
+/**
+ * Mean squared error of one output per example, outputs [R, B, 1], against real targets [R, B]:
+ * torch.nn.functional.mse_loss per member. The regression scenarios train on it (docs/methods.md,
+ * "Measured: slowly-changing regression").
+ */
+export function meanSquaredError(outputs: Tensor, targets: Tensor): PopulationLoss {
+  const [members, batch, width] = outputs.shape;
+  if (width !== 1) throw new Error(`meanSquaredError: a regression network has one output, got ${width}`);
+  const perMember = outputs.reshape(members, batch).sub(targets.to(outputs.dtypeName)).square().mean([1]);
+  return { total: perMember.sum(), perMember: perMember.detach() };
+}
+
+/** What a population trains on: the cross-entropy of its logits (classification) or the squared error of its one output (regression). */
+export type LossName = 'cross_entropy' | 'mse';
+
+export function populationLoss(name: LossName, outputs: Tensor, targets: Tensor): PopulationLoss {
+  return name === 'mse' ? meanSquaredError(outputs, targets) : crossEntropy(outputs, targets);
+}

@@ -27,7 +27,7 @@ function lookup(config: unknown, key: string): unknown {
 }
 
 test('the published experiments each have a preset', () => {
-  for (const expected of ['split_mnist_sequential', 'split_mnist_concurrent', 'split_mnist_bn', 'split_mnist_dropout', 'split_mnist_l2', 'split_mnist_l1', 'split_mnist_bn_l1', 'split_mnist_bn_dropout', 'split_mnist_ogd_sgd', 'split_mnist_ogd_adam', 'split_mnist_ogd_sgd_bn', 'split_mnist_ogd_adam_bn', 'nte_shuffled_mnist', 'class_pairs_replay', 'class_pairs_shrink_perturb', 'cloning']) {
+  for (const expected of ['split_mnist_sequential', 'split_mnist_concurrent', 'split_mnist_bn', 'split_mnist_dropout', 'split_mnist_l2', 'split_mnist_l1', 'split_mnist_bn_l1', 'split_mnist_bn_dropout', 'split_mnist_ogd_sgd', 'split_mnist_ogd_adam', 'split_mnist_ogd_sgd_bn', 'split_mnist_ogd_adam_bn', 'nte_shuffled_mnist', 'class_pairs_replay', 'class_pairs_shrink_perturb', 'cloning', 'scr_backprop', 'scr_continual_backprop', 'scr_linear']) {
     assert.ok(names.includes(expected), `conf/experiment/${expected}.yaml is missing`);
   }
 });

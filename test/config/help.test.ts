@@ -28,7 +28,7 @@ test('the repository lists options from the conf folder', () => {
   const repository = new ConfigRepository();
   assert.deepEqual(repository.options('model'), ['cnn', 'mlp', 'resnet', 'vit']);
   assert.deepEqual(repository.options('dataset'), ['cifar10', 'cifar100', 'fashion_mnist', 'mnist', 'npz', 'tiny_imagenet']);
-  assert.deepEqual(repository.options('scenario'), ['class_pairs', 'joint', 'online_permuted', 'permuted', 'rotated', 'split']);
+  assert.deepEqual(repository.options('scenario'), ['class_pairs', 'joint', 'online_permuted', 'permuted', 'rotated', 'slowly_changing_regression', 'split']);
   assert.deepEqual(repository.options('optimizer'), ['adam', 'adamw', 'rmsprop', 'sgd']);
   assert.deepEqual(repository.options('training'), ['cloning', 'continual', 'standard']);
   assert.throws(() => new ConfigRepository('/nonexistent'), /no config\.yaml in \/nonexistent/);

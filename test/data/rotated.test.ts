@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { prepareExperiment } from '../../src/cl/from-config.js';
 import { composeConfig } from '../../src/config/index.js';
-import { makeDataset, parsePlan, planScenario, rotatedPlan, rotateImages, ScenarioData } from '../../src/data/index.js';
+import { makeDataset, parsePlan, planScenario, rotatedPlan, rotateImages, ScenarioData, type ScenarioPlan } from '../../src/data/index.js';
 import { Generator, ops, scope, tensor, type Tensor } from '../../src/tensor/index.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/methods/plasticity.json', import.meta.url), 'utf8')) as { rotations: { images: number[]; rotated: Record<string, number[]> } };
@@ -56,7 +56,7 @@ test('scenario=online_permuted and scenario=rotated compose into plans; scenario
   const online = prepareExperiment(composeConfig(['scenario=online_permuted', 'scenario.num_tasks=3', 'scenario.train_samples_per_class=20', 'scenario.test_samples_per_class=5', 'training.members=2']));
   try {
     assert.equal(online.plan.scenario, 'permuted');
-    assert.ok(online.plan.tasks.every((task) => task.parts[0].permutations.every((seed) => seed !== null)), 'every task permuted, the first included');
+    assert.ok((online.plan as ScenarioPlan).tasks.every((task) => task.parts[0].permutations.every((seed) => seed !== null)), 'every task permuted, the first included');
     const sizes = scope(() => [online.source.train(0).labels.shape[0], online.source.test(2).labels.shape[0]]);
     assert.deepEqual(sizes, [200, 50]);
   } finally {
@@ -64,7 +64,7 @@ test('scenario=online_permuted and scenario=rotated compose into plans; scenario
   }
   const rotated = prepareExperiment(composeConfig(['scenario=rotated', 'scenario.angle_step=30', '+scenario.train_samples_per_class=10', 'training.members=1']));
   try {
-    assert.deepEqual(rotated.plan.tasks.map((task) => task.parts[0].rotation), [0, 30, 60, 90, 120]);
+    assert.deepEqual((rotated.plan as ScenarioPlan).tasks.map((task) => task.parts[0].rotation), [0, 30, 60, 90, 120]);
     assert.equal(scope(() => rotated.source.train(1).labels.shape[0]), 100);
   } finally {
     rotated.release();

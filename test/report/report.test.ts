@@ -10,6 +10,7 @@ const EVERY_FIGURE = (tasks: string[]) => [
   'accuracy_matrix',
   'forgetting_curves',
   'expert_vs_learner',
+  'training_loss',
   ...tasks.map((t) => `probabilities_${t}`),
   ...tasks.map((t) => `latent_${t}`),
   'relative_updates',

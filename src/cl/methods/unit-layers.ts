@@ -84,7 +84,7 @@ export function reinitializeUnits(layer: UnitLayer, chosen: Tensor, counts: read
   const [members, units] = chosen.shape;
   // Incoming weights: rows drawn afresh from the layer's initialisation, member by member.
   const weight = incoming.weight;
-  const bound = kaimingUniformBound(weight.numel / (members * units));
+  const bound = incoming instanceof Linear ? incoming.weightBound : kaimingUniformBound(weight.numel / (members * units));
   counts.forEach((count, member) => {
     if (count === 0) return;
     const rows = ops.nonzero(chosen.select(0, member)).reshape(-1);

@@ -18,13 +18,13 @@ export const layerPlasticityMetric: Metric = {
   name: 'layer_plasticity',
   help: '{metric}/{layer} (R) for dead_fraction, dup_fraction, eff_rank, stable_rank, lop_stable_rank, saturated_frac, dormant_ratio, feature_norm, population_sparsity; gradient_map/{layer} (R, H) mean |∂L/∂h| per unit',
   enabled: (settings) => settings.plasticity,
-  startTask({ model, tracked, log }) {
+  startTask({ model, tracked, log, settings }) {
     const samples = keep(pooledSamples(tracked.map((task) => task.snapshot)));
     const members = model.members;
     return {
       onLogPoint() {
         scope(() => {
-          const view = inMode(model, false, () => snapshot(model, samples.images, samples.labels.transpose(0, 1)));
+          const view = inMode(model, false, () => snapshot(model, samples.images, samples.labels.transpose(0, 1), settings.loss));
           view.hidden.forEach(([layer, activations], index) => {
             const gradients = view.gradients[index][1];
             const metrics = layerMetrics(activations, { gradients });

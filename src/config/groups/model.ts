@@ -3,7 +3,7 @@
 // the snake_case of the model registry's options (src/nn/models/registry.ts), so a resolved model
 // section maps onto a model config key by key.
 import { group } from '../group.js';
-import { choice, float, int, ints } from '../spec.js';
+import { choice, float, int, ints, optional } from '../spec.js';
 
 const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'gelu', 'leaky_relu', 'elu', 'silu', 'identity'] as const;
 const activation = choice(ACTIVATIONS, { help: 'nonlinearity after each hidden layer' });
@@ -23,6 +23,12 @@ export const model = group({
       activation: mlpActivation,
       norm: choice(['none', 'batch', 'layer'] as const, { help: 'normalisation after each hidden linear layer: none, BatchNorm or LayerNorm' }),
       dropout,
+      init: optional(
+        choice(['torch', 'kaiming'] as const, {
+          default: 'torch',
+          help: "torch: PyTorch's default U(±1/√fan_in); kaiming: He uniform with the activation's gain (head: gain 1) and zero biases, as Dohare et al.'s regression learner; units made anew (continual backprop, ReDo) draw from the same",
+        }),
+      ),
     },
     cnn: {
       channels: ints({ min: 1, minLength: 1, help: 'output channels of each convolution' }),

@@ -1,4 +1,5 @@
-// The scenario group: how the dataset becomes a sequence of tasks.
+// The scenario group: how the dataset becomes a sequence of tasks (or, for the slowly-changing
+// regression, the stream that stands in for a dataset).
 import { group } from '../group.js';
 import { bool, choice, float, int, intLists, ints, nullable, optional } from '../spec.js';
 
@@ -32,6 +33,23 @@ export const scenario = group({
     },
     joint: {
       classes: nullable(ints({ min: 0, minLength: 1, help: 'classes of the single task; null = all classes' })),
+    },
+    // Dohare et al. 2021 (arXiv 2108.06325) and 2024 (Nature), docs/methods.md "Measured: slowly-changing regression":
+    // a stream of its own, no dataset; each task is one bin of the stream.
+    slowly_changing_regression: {
+      inputs: int({ min: 1, help: 'm: input bits, besides the constant bit' }),
+      flipping_bits: int({ min: 0, help: 'f: the first f bits change slowly (at most inputs); the other m − f are drawn anew for every example' }),
+      flip_every: int({ min: 1, help: 'T: examples between two flips; each flip inverts one of the f bits, chosen at random' }),
+      target_hidden: int({ min: 1, help: "hidden linear threshold units of each member's target network (weights ±1)" }),
+      target_beta: float({ min: 0, max: 1, help: 'β of the target units: unit i fires when its input exceeds β·(m + 1) − (its number of negative weights)' }),
+      target_threshold: optional(
+        choice(['paper', 'released_code'] as const, {
+          default: 'paper',
+          help: "how a target unit's count of negative weights is taken: paper (among all m + 1) or released_code (the authors' code, which sets units whose constant weight is −1 a threshold 2 higher on their integer input; the targets of the published curves)",
+        }),
+      ),
+      examples: int({ min: 1, help: 'examples in the stream, one per step at batch size 1; a multiple of bin_size' }),
+      bin_size: int({ min: 1, help: 'examples per task: the error is reported as the mean over each bin (train_loss in each task\'s metrics.npz)' }),
     },
   },
 });

@@ -2,12 +2,20 @@
 import type { Tensor } from '../../tensor/index.js';
 import { Activation, widthFactor, type ActivationName } from '../activation.js';
 import { Dropout } from '../dropout.js';
+import { activationGain, heUniformBound } from '../init.js';
 import { Linear } from '../linear.js';
 import { BatchNorm1d, LayerNorm } from '../normalization.js';
 import type { Module } from '../module.js';
 import { Model, type ModelOutput } from './model.js';
 
 export type NormKind = 'none' | 'batch' | 'layer';
+
+/**
+ * torch: PyTorch's default, U(±1/√fan_in) for weights and biases. kaiming: He initialisation,
+ * U(±gain·√(3/fan_in)) with the activation's gain for hidden layers and gain 1 for the head, zero
+ * biases: the learner of Dohare et al.'s slowly-changing regression (their lop/nets/ffnn.py).
+ */
+export type MLPInit = 'torch' | 'kaiming';
 
 export interface MLPOptions {
   inputShape: readonly number[];
@@ -17,6 +25,7 @@ export interface MLPOptions {
   norm?: NormKind;
   dropout?: number;
   members?: number;
+  init?: MLPInit;
 }
 
 interface HiddenBlock {
@@ -42,9 +51,11 @@ export class MLP extends Model {
     const members = this.members;
     this.activation = options.activation ?? 'relu';
     let width = options.inputShape.reduce((a, b) => a * b, 1);
+    const he = options.init === 'kaiming';
     options.hidden.forEach((units, index) => {
       const name = `layer${index + 1}`;
-      const linear = this.registerModule(`${name}.linear`, new Linear(width, units, { members }));
+      const weightBound = he ? heUniformBound(width, activationGain(this.activation)) : undefined;
+      const linear = this.registerModule(`${name}.linear`, new Linear(width, units, { members, weightBound }));
       const norm =
         options.norm === 'batch'
           ? this.registerModule(`${name}.norm`, new BatchNorm1d(units, { members }))
@@ -56,7 +67,7 @@ export class MLP extends Model {
       this.blocks.push({ name, linear, norm, activation, dropout });
       width = units * widthFactor(this.activation);
     });
-    this.head = this.registerModule('head', new Linear(width, options.numClasses, { members }));
+    this.head = this.registerModule('head', new Linear(width, options.numClasses, { members, weightBound: he ? heUniformBound(width, 1) : undefined }));
   }
 
   /** The Linear layers in depth order, head last. */

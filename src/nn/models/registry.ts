@@ -51,6 +51,7 @@ const schemas: Record<ModelName, Record<string, [Check, string]>> = {
     activation: [oneOf(activationNames), `one of ${activationNames.join(', ')}`],
     norm: [oneOf(['none', 'batch', 'layer']), "'none', 'batch' or 'layer'"],
     dropout: [probability, 'a number in [0, 1)'],
+    init: [oneOf(['torch', 'kaiming']), "'torch' or 'kaiming'"],
   },
   cnn: {
     channels: [nonEmptyPositiveInts, 'a non-empty list of positive integers'],

@@ -1,5 +1,6 @@
 // Curves over the whole run: forgetting curves (accuracy on every task seen so far, at every log
-// point) and the learner against the expert (a fresh network trained on the current task only).
+// point), the learner against the expert (a fresh network trained on the current task only), and
+// the learner's training loss.
 import { acrossMembers } from '../arrays.js';
 import { curveChart, curvePoint, taskBoundaries, type CurvePoint, type Figure, type FigureContext } from '../figure.js';
 
@@ -83,6 +84,44 @@ export function expertFigures(context: FigureContext): Figure[] {
         boundaries: taskBoundaries(context),
         yDomain: [0, 1],
         seriesOrder: ['learner', 'expert'],
+      }),
+    },
+  ];
+}
+
+/**
+ * The learner's training loss at every log point, averaged over the steps since the one before
+ * (metrics.npz:train_loss). On a regression stream each point is the squared error of a bin of
+ * examples, each measured before the step that learns from it: Dohare et al.'s binned error.
+ */
+export function trainingLossFigures(context: FigureContext): Figure[] {
+  const { run, timeline } = context;
+  const points: CurvePoint[] = [];
+  for (const [task, span] of timeline.spans) {
+    context.attempt('training_loss', () => {
+      const loss = run.array(run.taskFile(task, 'metrics.npz'), 'train_loss', [2], '(L, R)');
+      if (loss.shape[0] !== span.steps.length) return;
+      span.steps.forEach((x, l) => {
+        const point = curvePoint(x, 'learner', acrossMembers(loss, l));
+        if (point) points.push(point);
+      });
+    });
+  }
+  if (points.length === 0) return [];
+  return [
+    {
+      id: 'training_loss',
+      section: 'Training',
+      title: 'Training loss',
+      caption:
+        "The learner's training loss, averaged over the steps since the previous log point (line: mean over members; band: ± sd); on a regression stream, the squared error of each bin of examples before the step that learns from each. Dashed lines mark task boundaries. From task_*/metrics.npz:train_loss.",
+      spec: curveChart({
+        points,
+        title: 'Training loss',
+        xTitle: timeline.axisTitle,
+        yTitle: 'training loss',
+        seriesTitle: 'network',
+        boundaries: taskBoundaries(context),
       }),
     },
   ];

@@ -2,7 +2,7 @@
 import { FigureContext, defaultFigureOptions, type Figure, type FigureOptions, type MissingEntry } from '../figure.js';
 import type { RunReader } from '../run-data.js';
 import { accuracyMatrixFigures } from './accuracy-matrix.js';
-import { expertFigures, forgettingFigures } from './curves.js';
+import { expertFigures, forgettingFigures, trainingLossFigures } from './curves.js';
 import { featureFigures } from './features.js';
 import { histogramFigures } from './histograms.js';
 import { latentFigures } from './latent.js';
@@ -22,6 +22,7 @@ const FAMILIES: Family[] = [
   { name: 'accuracy_matrix', build: accuracyMatrixFigures },
   { name: 'forgetting_curves', build: forgettingFigures },
   { name: 'expert_vs_learner', build: expertFigures },
+  { name: 'training_loss', build: trainingLossFigures },
   { name: 'probabilities', build: probabilityFigures },
   { name: 'latent', build: latentFigures },
   { name: 'relative_updates', build: relativeUpdateFigures },
