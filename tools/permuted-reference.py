@@ -2,7 +2,8 @@
 # An independent PyTorch implementation of docs/methods.md's permuted-MNIST protocol, to tell a fault
 # in plab's EWC or SI from the protocol's own behaviour: the same data (5,421 training and 892 test
 # images per class, the first task unpermuted, MNIST's mean and std), an MLP 784-H-H-10 with
-# PyTorch's default initialisation, one optimizer kept across tasks, the last partial batch dropped.
+# PyTorch's default initialisation, one optimizer kept across tasks (plab's way; --reset-optimizer
+# starts a fresh one per task), the last partial batch dropped.
 # EWC (Kirkpatrick et al. 2017): (λ/2)·Σ_t Σ_i F_t,i (θ_i − θ*_t,i)², F_t the mean squared gradient of
 # log p(y|x) at the true label over `--fisher` training examples, one at a time. SI (Zenke et al.
 # 2017): ω ← ω − g·Δθ with g the task loss's gradient alone, Ω += ω/(Δ² + ξ) at the task's end, the
@@ -29,6 +30,7 @@ parser.add_argument('--tasks', type=int, default=5)
 parser.add_argument('--seeds', type=int, default=3)
 parser.add_argument('--batch', type=int, default=256)
 parser.add_argument('--fisher', type=int, default=1000, help='EWC: examples behind the Fisher')
+parser.add_argument('--reset-optimizer', action='store_true', help="a fresh optimizer (Adam's moments at zero) for every task")
 args = parser.parse_args()
 torch.set_num_threads(1)
 
@@ -55,11 +57,14 @@ for seed in range(args.seeds):
     permutations = [torch.arange(784)] + [torch.randperm(784, generator=generator) for _ in range(args.tasks - 1)]
     net = torch.nn.Sequential(torch.nn.Linear(784, args.hidden), torch.nn.ReLU(), torch.nn.Linear(args.hidden, args.hidden), torch.nn.ReLU(), torch.nn.Linear(args.hidden, 10))
     params = list(net.parameters())
-    optimizer = torch.optim.Adam(params, lr=args.lr) if args.optimizer == 'adam' else torch.optim.SGD(params, lr=args.lr)
+    fresh = lambda: torch.optim.Adam(params, lr=args.lr) if args.optimizer == 'adam' else torch.optim.SGD(params, lr=args.lr)
+    optimizer = fresh()
     fishers = []  # EWC: (F_t, θ*_t) per past task
     importance = [torch.zeros_like(p) for p in params]  # SI: Ω
     anchor = None  # SI: θ* of the latest task
     for task, permutation in enumerate(permutations):
+        if args.reset_optimizer and task > 0:
+            optimizer = fresh()
         x = train_x[:, permutation]
         start = [p.detach().clone() for p in params]
         omega = [torch.zeros_like(p) for p in params]
