@@ -49,7 +49,7 @@ function curves(grid: Grid, steps: number[], evalTask?: number): CurvePoint[] {
  * Where the task starts: the previous task's last log point, which measured every task it tracked.
  * A task's own first log point comes `log_frequency` steps in, by when an old task is usually
  * forgotten already; without this point its panel would be flat at 0 and never show the fall.
- * Undefined for the first task, or when the previous task did not measure the tasks seen now.
+ * Undefined for the first task. With `logging.track_tasks=seen` it lacks the current task's column.
  */
 function startGrid(context: FigureContext, id: string, task: number, key: string): { grid: Grid; x: number } | undefined {
   const previous = context.timeline.spans.get(task - 1);
@@ -58,7 +58,7 @@ function startGrid(context: FigureContext, id: string, task: number, key: string
     const file = context.run.taskFile(task - 1, 'metrics.npz');
     if (!context.run.npz(file).has(key)) return undefined;
     const grid = context.run.array(file, key, [4], '(L, R, T_eval, C)');
-    return grid.shape[2] > task ? { grid, x: previous.steps[previous.steps.length - 1] } : undefined;
+    return { grid, x: previous.steps[previous.steps.length - 1] };
   });
 }
 
@@ -83,7 +83,7 @@ export function probabilityFigures(context: FigureContext): Figure[] {
         const seen = Math.min(task + 1, grid.shape[2]);
         const start = startGrid(context, id, task, key);
         const panels = Array.from({ length: seen }, (_, j) => {
-          const before = start ? rowPoints(start.grid, start.grid.shape[0] - 1, start.x, j) : [];
+          const before = start && j < start.grid.shape[2] ? rowPoints(start.grid, start.grid.shape[0] - 1, start.x, j) : [];
           return curveLayers({ ...common, points: [...before, ...curves(grid, span.steps, j)], title: `samples of ${context.taskLabel(j)}`, width: 230, height: 180 });
         });
         spec = topLevel({ title: `${trueClass ? 'Probability of the true class' : 'Mean predicted probability per class'} during ${context.taskLabel(task)}`, concat: panels, columns: PANEL_COLUMNS, resolve: { scale: { color: 'shared' } } });
