@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, tru
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { REPORT_PAGE_WIDTH } from '../../src/report/html.js';
 import { writeReport, type FigureRecord, type ReportResult } from '../../src/report/index.js';
 import { smallRun } from './helpers.js';
 
@@ -89,6 +90,22 @@ test('figures carry the saved numbers', () => {
   for (const id of EVERY_FIGURE(TASKS)) assert.ok(html.includes(`src="${id}.svg"`), `index.html lacks ${id}`);
   const acc = summary.metrics.average_accuracy.mean;
   assert.ok(html.includes('metrics.average_accuracy') && html.includes(String(Number(acc.toPrecision(4)))), 'summary table lacks ACC');
+});
+
+test('every figure of a five-task run fits the report page at full size, the probability panels wrapped', async () => {
+  const classes = [[1, 2], [3, 4], [5, 6], [7, 8], [9, 0]];
+  const five = smallRun(join(work, 'five'), { tasks: 5, classes, seed: 5 });
+  const out = await writeReport(five, { latentMethod: 'pca' });
+  const svgs = out.figures.filter((file) => file.endsWith('.svg'));
+  assert.ok(svgs.some((file) => file.endsWith('probabilities_task_004.svg')));
+  for (const file of svgs) {
+    const width = Number(/<svg[^>]* width="(\d+(?:\.\d+)?)"/.exec(readFileSync(file, 'utf8'))?.[1]);
+    // Wider than the page's column, index.html shrinks the figure and its text with it.
+    assert.ok(width <= REPORT_PAGE_WIDTH, `${file} is ${width} px wide, the page ${REPORT_PAGE_WIDTH}`);
+  }
+  // The last task's figure still has a panel for each of the five tasks.
+  const probabilities = readFileSync(join(five, 'report', 'probabilities_task_004.svg'), 'utf8');
+  for (const [t, pair] of classes.entries()) assert.ok(probabilities.includes(`>samples of task ${t + 1} [${pair.join(', ')}]<`), `no panel for task ${t + 1}`);
 });
 
 test('missing and corrupt files give a partial report and a list of what is missing', async () => {
