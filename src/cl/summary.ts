@@ -117,6 +117,11 @@ function fmt(mean: number, std: number): string {
   return `${mean.toFixed(3)} ± ${std.toFixed(3)}`;
 }
 
+/** A line for each member whose status is not ok, with the reason. */
+function unwellMembers(summary: RunSummary): string[] {
+  return summary.member_status.flatMap((health, member) => (health.status === 'ok' ? [] : [`  member ${member}: ${health.status.toUpperCase()}, ${health.reason}`]));
+}
+
 /** The table printed at the end of a run; `taskClasses` ([task][member][k]) labels the tasks. */
 export function formatSummary(summary: RunSummary, taskClasses?: readonly (readonly (readonly number[])[])[]): string {
   if (summary.loss === 'mse') return formatRegressionSummary(summary);
@@ -153,7 +158,7 @@ export function formatSummary(summary: RunSummary, taskClasses?: readonly (reado
   lines.push(`${'probe accuracy, seen'.padEnd(28)}${perTask(summary.analysis.probe_seen_accuracy_by_task)}`);
   lines.push(`${'network accuracy, seen'.padEnd(28)}${perTask(summary.analysis.network_seen_accuracy_by_task)}`);
   lines.push(`${'probe accuracy, unseen'.padEnd(28)}${perTask(summary.analysis.probe_unseen_accuracy_by_task)}`);
-  const unwell = summary.member_status.flatMap((health, member) => (health.status === 'ok' ? [] : [`  member ${member}: ${health.status.toUpperCase()}, ${health.reason}`]));
+  const unwell = unwellMembers(summary);
   if (unwell.length) lines.push('', `members not ok (${unwell.length} of ${summary.members}; their figures are in the means above):`, ...unwell);
   return lines.join('\n');
 }
@@ -176,7 +181,7 @@ function formatRegressionSummary(summary: RunSummary): string {
   row(`lowest, bin ${lowest + 1}`, lowest);
   row(`highest, bin ${highest + 1}`, highest);
   row(`bin ${T} (last)`, T - 1);
-  const unwell = summary.member_status.flatMap((health, member) => (health.status === 'ok' ? [] : [`  member ${member}: ${health.status.toUpperCase()}, ${health.reason}`]));
+  const unwell = unwellMembers(summary);
   if (unwell.length) lines.push('', `members not ok (${unwell.length} of ${summary.members}):`, ...unwell);
   return lines.join('\n');
 }
