@@ -1,7 +1,7 @@
 // The TaskSource of a scenario plan over a dataset: task tensors from src/data, in the layout the
 // experiment expects, with each member's test samples fixed for the whole run.
 import { ScenarioData, taskUnits, type ScenarioPlan } from '../data/index.js';
-import { ops, scope, tensor, type Tensor } from '../tensor/index.js';
+import { tensor, type Tensor } from '../tensor/index.js';
 import type { EvalSet } from './evaluate.js';
 import type { TaskSource, TrainData } from './task-source.js';
 
@@ -26,29 +26,8 @@ export class ScenarioSource implements TaskSource {
   }
 
   train(task: number | 'joint'): TrainData {
-    if (task !== 'joint') return this.data.train(task);
-    // The joint baseline: every task's training data at once, shuffled together per member. Each
-    // task is copied into its place and released before the next is built, so the peak is the whole
-    // set plus one task, not twice the set (which at R = 64 on MNIST is 11 GB).
-    const sizes = Array.from({ length: this.numTasks }, (_, index) => this.data.trainSize(index));
-    const total = sizes.reduce((a, b) => a + b, 0);
-    return scope(() => {
-      let joint: TrainData | null = null;
-      let offset = 0;
-      sizes.forEach((size, index) => {
-        const part = this.data.train(index);
-        joint ??= {
-          images: ops.empty([total, ...part.images.shape.slice(1)], part.images.dtypeName, null, part.images.device),
-          labels: ops.empty([total, ...part.labels.shape.slice(1)], part.labels.dtypeName, null, part.labels.device),
-        };
-        joint.images.narrow(0, offset, size).copy_(part.images);
-        joint.labels.narrow(0, offset, size).copy_(part.labels);
-        part.images.dispose();
-        part.labels.dispose();
-        offset += size;
-      });
-      return joint!;
-    });
+    // The joint baseline: every task's training data at once, shuffled together per member.
+    return task === 'joint' ? this.data.trainConcatenated(Array.from({ length: this.numTasks }, (_, index) => index)) : this.data.train(task);
   }
 
   test(task: number): EvalSet {

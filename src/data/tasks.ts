@@ -243,6 +243,35 @@ export class ScenarioData {
     return this.materialize(this.stageTasks(stage), 'train', stage);
   }
 
+  /**
+   * The training data of several stages, one after another along the samples, each as train(stage)
+   * gives it: the joint baseline's data. The stages are gathered in the dataset's own dtype and
+   * transformed once, which gives the bytes of transforming each stage (the transform is elementwise)
+   * without a float copy of every stage beside the whole. The caller disposes it.
+   */
+  trainConcatenated(stages: readonly number[]): TaskTensors {
+    const sizes = stages.map((stage) => this.trainSize(stage));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    return scope(() => {
+      let whole: TaskTensors | null = null;
+      let offset = 0;
+      stages.forEach((stage, index) => {
+        // Each stage is copied into its place and released before the next is gathered.
+        const part = this.gather(this.stageTasks(stage), 'train', stage);
+        whole ??= {
+          images: ops.empty([total, ...part.images.shape.slice(1)], part.images.dtypeName, null, part.images.device),
+          labels: ops.empty([total, ...part.labels.shape.slice(1)], part.labels.dtypeName, null, part.labels.device),
+        };
+        whole.images.narrow(0, offset, sizes[index]).copy_(part.images);
+        whole.labels.narrow(0, offset, sizes[index]).copy_(part.labels);
+        part.images.dispose();
+        part.labels.dispose();
+        offset += sizes[index];
+      });
+      return this.finish(whole!);
+    });
+  }
+
   /** Test set of a task, canonical layout, in a fixed per-member random order. The caller disposes it. */
   test(task: number): TaskTensors {
     return this.materialize([this.taskPlan(task)], 'test', task);
@@ -402,6 +431,18 @@ export class ScenarioData {
    * final order is seeded by the stage (or, for test sets, the task).
    */
   private materialize(tasks: TaskPlan[], split: Split, position: number): TaskTensors {
+    return scope(() => this.finish(this.gather(tasks, split, position)));
+  }
+
+  /** Gathered data, transformed and placed on the data's device. */
+  private finish({ images, labels }: TaskTensors): TaskTensors {
+    const transformed = this.transform(images);
+    if (transformed.device !== this.device) return { images: transformed.to(this.device), labels: labels.to(this.device) };
+    return { images: transformed, labels };
+  }
+
+  /** materialize() before the transform: the images in the dataset's dtype (after pixel permutations and rotations). */
+  private gather(tasks: TaskPlan[], split: Split, position: number): TaskTensors {
     return scope(() => {
       const source = split === 'train' ? this.dataset.trainImages : this.dataset.testImages;
       const parts = tasks.flatMap((task) => task.parts.map((part, p) => ({ part, selected: this.select(part, split, [task.index, p]) })));
@@ -423,10 +464,7 @@ export class ScenarioData {
         });
         images = reorderSamples(ops.cat(blocks, 0), order);
       }
-      images = this.transform(images);
-      const labels = targets.T.contiguous();
-      if (images.device !== this.device) return { images: images.to(this.device), labels: labels.to(this.device) };
-      return { images, labels };
+      return { images, labels: targets.T.contiguous() };
     });
   }
 }
