@@ -13,7 +13,9 @@ export function runReference<T>(script: string, args: string[] = [], blasThreads
   try {
     // OpenBLAS starts a thread per core unless told otherwise, whatever torch.set_num_threads says;
     // plab runs one BLAS thread by default, and so does its reference.
-    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads ?? process.env.PLAB_THREADS ?? '1') };
+    // OpenMP's waiting threads sleep, as plab's do (src/tensor/native.ts): spinning, PyTorch's seed of
+    // the default experiment took 4x longer on two threads than on one.
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads ?? process.env.PLAB_THREADS ?? '1'), OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
     const output = execFileSync(python, [path, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env });
     return JSON.parse(output.trim().split('\n').pop()!) as T;
   } catch (error) {

@@ -63,6 +63,11 @@ const addonPath = join(projectRoot, 'build', 'native', 'Release', 'plab_native.n
 // the library loads, so it is set before the addon (and with it OpenBLAS) is loaded. One BLAS thread
 // also makes results bit-for-bit repeatable, which resuming a run relies on.
 process.env.OPENBLAS_NUM_THREADS ??= process.env.PLAB_THREADS ?? '1';
+// With two threads, OpenBLAS's pool and libtorch's OpenMP pool each spin between calls and take
+// the cores from each other: on a 2-core machine the default experiment at R = 5 and one epoch per
+// task took 38.6 s on two threads against 16.7 s on one, and 15.3 s with OpenMP's threads sleeping
+// instead (the CNN was no slower). libgomp reads this when libtorch loads; a user's value wins.
+process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
 
 function load(): NativeAddon {
   if (!existsSync(addonPath)) {
