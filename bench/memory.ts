@@ -66,8 +66,9 @@ setNumThreads(threads);
 // evaluated, no plasticity metrics or probes (at 200 tracked tasks they took most of the time).
 // Weights are snapshotted but not representations: with the seen tasks tracked, task t's
 // representation snapshot covers t tasks (10.7 MB at task 200 against 0.5 MB at task 10), and the
-// buffers that build and write it grew resident memory by 11.6% by design, not by a leak. With every
-// task tracked (the default) that snapshot has the same size at every task.
+// buffers that build and write it (about four copies) grew resident memory by 11.6%: growth by the
+// settings, not by a leak. With every task tracked (the default) that snapshot has the same size at
+// every task.
 // What grew with the number of tasks was the allocator's cache of freed blocks (task data and
 // evaluation chunks of each task's sizes), which these settings exercise as the defaults do.
 const TASKS = Number(process.env.BENCH_MEMORY_TASKS ?? 200);
