@@ -12,6 +12,7 @@ export async function reportCommand(run: string, member = 0): Promise<number> {
   if (members !== null && member >= members) throw new Error(`report: --member ${member}, but the run has ${members} members (0..${members - 1})`);
   const result = await writeReport(folder, { member });
   console.log(`${result.figures.length} figure files in ${result.seconds.toFixed(1)} s`);
+  if (result.notRecorded.length) console.log(`not recorded by this run's settings (those figures were not drawn):\n${result.notRecorded.map((line) => `  ${line}`).join('\n')}`);
   if (result.missing.length) console.log(`missing or unreadable (those figures were skipped):\n${result.missing.map((line) => `  ${line}`).join('\n')}`);
   console.log(`report: ${resolve(result.index)}`);
   return 0;

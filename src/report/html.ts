@@ -1,6 +1,7 @@
 // index.html of a report: the summary table, every figure by section with its caption, and the list
 // of data that was missing. Static and script-free, so it opens from disk anywhere.
 import type { Figure, MissingEntry } from './figure.js';
+import type { NotRecorded } from './recorded.js';
 import type { SummaryRow } from './summary-table.js';
 
 export function escapeHtml(text: string): string {
@@ -26,6 +27,8 @@ export interface ReportPage {
   missing: MissingEntry[];
   /** Families without any figure. */
   absent: string[];
+  /** Families the run's settings did not record. */
+  notRecorded: NotRecorded[];
   elapsedSeconds: number;
 }
 
@@ -37,6 +40,10 @@ export function missingLines(missing: MissingEntry[]): string[] {
   return missing.map((m) => `${m.figure}: ${m.file} (${m.reason})`);
 }
 
+export function notRecordedLines(notRecorded: NotRecorded[]): string[] {
+  return notRecorded.map((n) => `${n.figure} (${n.reason})`);
+}
+
 export function reportHtml(page: ReportPage): string {
   const sections = new Map<string, Figure[]>();
   for (const figure of page.figures) {
@@ -44,7 +51,7 @@ export function reportHtml(page: ReportPage): string {
     list.push(figure);
     sections.set(figure.section, list);
   }
-  const nav = ['Summary', ...sections.keys(), ...(page.missing.length > 0 ? ['Missing data'] : [])]
+  const nav = ['Summary', ...sections.keys(), ...(page.notRecorded.length > 0 ? ['Not recorded'] : []), ...(page.missing.length > 0 ? ['Missing data'] : [])]
     .map((s) => `<a href="#${anchor(s)}">${escapeHtml(s)}</a>`)
     .join('');
   const summary =
@@ -74,6 +81,12 @@ export function reportHtml(page: ReportPage): string {
           .map((line) => `<li>${escapeHtml(line)}</li>`)
           .join('')}</ul>`
       : '';
+  const notRecorded =
+    page.notRecorded.length > 0
+      ? `<h2 id="not-recorded">Not recorded</h2><p>This run's settings saved no data for these figures:</p><ul class="missing">${notRecordedLines(page.notRecorded)
+          .map((line) => `<li>${escapeHtml(line)}</li>`)
+          .join('')}</ul>`
+      : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Report: ${escapeHtml(page.runDir)}</title>
 <link rel="icon" href="data:,"><style>${REPORT_STYLE}</style></head>
@@ -81,6 +94,7 @@ export function reportHtml(page: ReportPage): string {
 <nav>${nav}</nav>
 <h2 id="summary">Summary</h2>${summary}
 ${body}
+${notRecorded}
 ${missing}
 </body></html>
 `;

@@ -1,12 +1,13 @@
 // `plab report <results dir>`: every figure of a run as SVG and PNG, an index.html, figures.json
 // (the interactive vega-lite specs, which the dashboard serves) and missing.json. Data that is absent or
-// corrupt leaves the figures that need it out and is listed, never failing the whole report.
+// corrupt leaves the figures that need it out and is listed, never failing the whole report; figures
+// whose data the run's settings did not record are named with the setting (recorded.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Figure, FigureOptions } from './figure.js';
 import { startFigures } from './figures/index.js';
-import { missingLines, reportHtml } from './html.js';
+import { missingLines, notRecordedLines, reportHtml } from './html.js';
 import { renderSvg, staticSpec, svgToPng, toVega } from './render.js';
 import { MissingData, RunReader } from './run-data.js';
 import { summaryRows, type SummaryRow } from './summary-table.js';
@@ -23,6 +24,8 @@ export interface ReportResult {
   figures: string[];
   /** One line per absent or unreadable file: 'figure: file (reason)'. */
   missing: string[];
+  /** One line per family the run did not record: 'figure (setting)'. */
+  notRecorded: string[];
   outDir: string;
   index: string;
   seconds: number;
@@ -44,7 +47,7 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
   const outDir = resolve(options.outDir ?? join(dir, 'report'));
   mkdirSync(outDir, { recursive: true });
 
-  const { families, missing } = startFigures(run, options);
+  const { families, missing, notRecorded } = startFigures(run, options);
   const rendered = new Map<string, { svg: string; png: string; record: FigureRecord }>();
   const rasterising: Promise<void>[] = [];
   const render = async (figure: Figure) => {
@@ -78,9 +81,9 @@ export async function writeReport(runDir: string, options: ReportOptions = {}): 
   const records = figures.map((f) => rendered.get(f.id)!.record);
   const lines = missingLines(missing);
   writeFileSync(join(outDir, 'figures.json'), JSON.stringify(records));
-  writeFileSync(join(outDir, 'missing.json'), JSON.stringify({ missing, absent }, null, 2));
+  writeFileSync(join(outDir, 'missing.json'), JSON.stringify({ missing, absent, not_recorded: notRecorded }, null, 2));
   const seconds = (performance.now() - started) / 1000;
   const index = join(outDir, 'index.html');
-  writeFileSync(index, reportHtml({ runDir: dir, figures, summary, missing, absent, elapsedSeconds: seconds }));
-  return { figures: written, missing: lines, outDir, index, seconds };
+  writeFileSync(index, reportHtml({ runDir: dir, figures, summary, missing, absent, notRecorded, elapsedSeconds: seconds }));
+  return { figures: written, missing: lines, notRecorded: notRecordedLines(notRecorded), outDir, index, seconds };
 }

@@ -90,6 +90,12 @@ test('a continual-backprop run on the stream stopped after a bin resumes to the 
   for (const [task, bytes] of expected) assert.ok(bytes.equals(metricBytes(stopped).get(task)!), `${task}/metrics.npz differs after the resume`);
   assert.deepEqual(resumed.training_loss, straight.training_loss);
   assert.equal(straight.loss, 'mse');
+  // A regression has no accuracy: the continual metrics are undefined (null in summary.json), not 0.
+  for (const metric of ['average_accuracy', 'bwt', 'forgetting', 'avalanche_forgetting'] as const) {
+    assert.ok(straight.metrics[metric].per_member.every(Number.isNaN), `${metric}: ${straight.metrics[metric].per_member}`);
+  }
+  const written = JSON.parse(readFileSync(join(whole, 'summary.json'), 'utf8')) as { metrics: { average_accuracy: { mean: unknown } } };
+  assert.equal(written.metrics.average_accuracy.mean, null);
   assert.ok(straight.training_loss!.by_task.flat().every((value) => Number.isFinite(value) && value > 0), 'a binned error for every member and bin');
 });
 

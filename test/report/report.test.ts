@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -148,6 +148,36 @@ test('a directory without results gives an empty report that says so', async () 
   assert.ok(nothing.missing.some((line) => line.endsWith(': summary.json (not found)')));
   assert.ok(existsSync(nothing.index));
   await assert.rejects(writeReport(join(work, 'nowhere')), /is not a directory/);
+});
+
+test("figures whose data the run's settings did not record are named with the setting, not listed as missing", async () => {
+  const dir = smallRun(join(work, 'unrecorded'), { seed: 5, savedUpdateMetrics: true });
+  // What a regression run without baselines, snapshots or probes writes (conf/experiment/scr_*.yaml).
+  appendFileSync(join(dir, 'config.yaml'), 'training:\n  expert_baseline: false\nlogging:\n  snapshots: []\n  measures: [plasticity]\n');
+  const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, loss: 'mse' }));
+  for (const task of TASKS) for (const file of ['expert_metrics.npz', 'representations.npy', 'weights.npz']) rmSync(join(dir, task, file), { force: true });
+
+  const out = await writeReport(dir);
+  assert.deepEqual(out.missing, []);
+  const regression = 'a regression run (loss mse) has no classes to score';
+  assert.deepEqual(out.notRecorded, [
+    `accuracy_matrix (${regression})`,
+    `forgetting_curves (${regression})`,
+    'expert_vs_learner (training.expert_baseline is false)',
+    `probabilities (${regression})`,
+    'latent (logging.snapshots has no representations)',
+    'weight_histograms (logging.snapshots has no weights)',
+    'features (logging.snapshots has no representations)',
+    `probe_accuracy (${regression})`,
+  ]);
+  const drawn = out.figures.filter((file) => file.endsWith('.svg')).map((file) => file.slice(join(dir, 'report').length + 1, -4));
+  assert.deepEqual(drawn, ['training_loss', 'relative_updates', ...TASKS.map((t) => `gradients_${t}`), 'plasticity_metrics']);
+  const html = readFileSync(out.index, 'utf8');
+  assert.ok(html.includes('<h2 id="not-recorded">Not recorded</h2>') && html.includes('latent (logging.snapshots has no representations)') && !html.includes('Missing data'));
+  const listed = JSON.parse(readFileSync(join(dir, 'report', 'missing.json'), 'utf8')) as { missing: unknown[]; not_recorded: { figure: string }[] };
+  assert.deepEqual(listed.missing, []);
+  assert.equal(listed.not_recorded.length, 8);
 });
 
 test('binary labels are named through the task classes; saved update metrics are drawn as saved', async () => {

@@ -1,5 +1,7 @@
-// Every figure of a run, in report order, and the list of what could not be drawn.
+// Every figure of a run, in report order, the list of what could not be drawn, and the families
+// whose data the run did not record.
 import { FigureContext, defaultFigureOptions, type Figure, type FigureOptions, type MissingEntry } from '../figure.js';
+import { lacks, type NotRecorded, regression, type RunChoices, runChoices } from '../recorded.js';
 import type { RunReader } from '../run-data.js';
 import { accuracyMatrixFigures } from './accuracy-matrix.js';
 import { expertFigures, forgettingFigures, trainingLossFigures } from './curves.js';
@@ -15,21 +17,25 @@ import { gradientFigures, relativeUpdateFigures } from './updates.js';
 interface Family {
   name: string;
   build: (context: FigureContext) => Figure[] | Promise<Figure[]>;
+  /** Why the run's settings left this family without data (it is then not drawn), or null. */
+  notRecorded?: (choices: RunChoices) => string | null;
 }
+
+const withoutRepresentations = (choices: RunChoices) => lacks(choices.snapshots, 'representations', 'logging.snapshots');
 
 /** Report order. */
 const FAMILIES: Family[] = [
-  { name: 'accuracy_matrix', build: accuracyMatrixFigures },
-  { name: 'forgetting_curves', build: forgettingFigures },
-  { name: 'expert_vs_learner', build: expertFigures },
+  { name: 'accuracy_matrix', build: accuracyMatrixFigures, notRecorded: regression },
+  { name: 'forgetting_curves', build: forgettingFigures, notRecorded: regression },
+  { name: 'expert_vs_learner', build: expertFigures, notRecorded: (choices) => (choices.expertBaseline === false ? 'training.expert_baseline is false' : null) },
   { name: 'training_loss', build: trainingLossFigures },
-  { name: 'probabilities', build: probabilityFigures },
-  { name: 'latent', build: latentFigures },
+  { name: 'probabilities', build: probabilityFigures, notRecorded: regression },
+  { name: 'latent', build: latentFigures, notRecorded: withoutRepresentations },
   { name: 'relative_updates', build: relativeUpdateFigures },
-  { name: 'weight_histograms', build: histogramFigures },
-  { name: 'features', build: featureFigures },
+  { name: 'weight_histograms', build: histogramFigures, notRecorded: (choices) => lacks(choices.snapshots, 'weights', 'logging.snapshots') },
+  { name: 'features', build: featureFigures, notRecorded: withoutRepresentations },
   { name: 'gradient_maps', build: gradientFigures },
-  { name: 'probe_accuracy', build: probeFigures },
+  { name: 'probe_accuracy', build: probeFigures, notRecorded: (choices) => regression(choices) ?? lacks(choices.measures, 'probes', 'logging.measures') },
   { name: 'plasticity_metrics', build: plasticityFigures },
 ];
 
@@ -38,6 +44,8 @@ export interface FigureFamilies {
   families: { name: string; figures: Figure[] | Promise<Figure[]> }[];
   /** Filled as families are built; complete once every family has resolved. */
   missing: MissingEntry[];
+  /** The families the run's settings left without data, which are not drawn. */
+  notRecorded: NotRecorded[];
 }
 
 /**
@@ -52,26 +60,35 @@ export function startFigures(run: RunReader, options: Partial<FigureOptions> = {
   if (run.tasks.length === 0) {
     context.missing.push({ figure: 'all per-task figures', file: 'task_*/', reason: 'no task directories in the run' });
   }
+  const choices = runChoices(run);
+  const notRecorded: NotRecorded[] = [];
+  const drawn = FAMILIES.filter((family) => {
+    const reason = family.notRecorded?.(choices) ?? null;
+    if (reason !== null) notRecorded.push({ figure: family.name, reason });
+    return reason === null;
+  });
   const started = new Map<string, Figure[] | Promise<Figure[]>>();
-  const slow = FAMILIES.filter((f) => f.build === latentFigures);
-  for (const family of [...slow, ...FAMILIES.filter((f) => !slow.includes(f))]) {
+  const slow = drawn.filter((f) => f.build === latentFigures);
+  for (const family of [...slow, ...drawn.filter((f) => !slow.includes(f))]) {
     const figures = family.build(context);
     // Awaited later by the caller; until then a failure must not count as unhandled.
     if (!Array.isArray(figures)) figures.catch(() => undefined);
     started.set(family.name, figures);
   }
-  return { families: FAMILIES.map((f) => ({ name: f.name, figures: started.get(f.name)! })), missing: context.missing };
+  const families = drawn.map((f) => ({ name: f.name, figures: started.get(f.name)! }));
+  return { families, missing: context.missing, notRecorded };
 }
 
 export interface FigureSet {
   figures: Figure[];
   missing: MissingEntry[];
-  /** Families that produced no figure at all. */
+  /** Families that produced no figure at all, though the run recorded their data. */
   absent: string[];
+  notRecorded: NotRecorded[];
 }
 
 export async function buildFigures(run: RunReader, options: Partial<FigureOptions> = {}): Promise<FigureSet> {
-  const { families, missing } = startFigures(run, options);
+  const { families, missing, notRecorded } = startFigures(run, options);
   const figures: Figure[] = [];
   const absent: string[] = [];
   for (const family of families) {
@@ -79,5 +96,5 @@ export async function buildFigures(run: RunReader, options: Partial<FigureOption
     if (built.length === 0) absent.push(family.name);
     figures.push(...built);
   }
-  return { figures, missing, absent };
+  return { figures, missing, absent, notRecorded };
 }
