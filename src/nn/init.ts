@@ -8,8 +8,7 @@ function leakyReluGain(negativeSlope: number): number {
 
 /** The bound of kaiming_uniform_(w, a=sqrt(5)): PyTorch's default for Linear and Conv weights. */
 export function kaimingUniformBound(fanIn: number, a = Math.sqrt(5)): number {
-  const std = leakyReluGain(a) / Math.sqrt(fanIn);
-  return Math.sqrt(3.0) * std;
+  return heUniformBound(fanIn, leakyReluGain(a));
 }
 
 /**
@@ -29,9 +28,14 @@ export function activationGain(activation: string): number {
   }
 }
 
-/** The bound of kaiming_uniform_(w, nonlinearity=...) with the activation's gain: U(±gain·√(3/fan_in)) (He et al. 2015). */
+/**
+ * The bound of kaiming_uniform_(w, nonlinearity=...) with the activation's gain: U(±gain·√(3/fan_in))
+ * (He et al. 2015), in torch's floating-point order, √3·(gain/√fan_in); gain·√(3/fan_in) differs in
+ * the last bit for nearly half of all fan-ins.
+ */
 export function heUniformBound(fanIn: number, gain: number): number {
-  return gain * Math.sqrt(3.0 / fanIn);
+  const std = gain / Math.sqrt(fanIn);
+  return Math.sqrt(3.0) * std;
 }
 
 /** The bound PyTorch uses for Linear and Conv biases. */
