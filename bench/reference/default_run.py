@@ -191,7 +191,8 @@ torch.manual_seed(0)
 learner = model()
 optimizer = torch.optim.Adam(learner.parameters(), lr=1e-3)
 accuracy_matrix = []
-initial_accuracy = [evaluate(learner, tx, ty)[1] for tx, ty in tasks_test]
+for tx, ty in tasks_test:  # every task before training, as plab's accuracy at initialisation
+    evaluate(learner, tx, ty)
 for t, (x, y) in enumerate(tasks_train):
     log = []
     expert = model()
@@ -221,7 +222,7 @@ for t, (x, y) in enumerate(tasks_train):
     if step % LOG_EVERY != 0:
         log_point()
     accuracy_matrix.append([float(evaluate(learner, tx, ty)[1].mean()) for tx, ty in tasks_test])
-    expert_accuracy = evaluate(expert, *tasks_test[t])[1]
+    evaluate(expert, *tasks_test[t])  # the expert's task-end accuracy
     save_task(results, t, log)
 learner_accuracy = accuracy_matrix[-1]
 shutil.rmtree(results)

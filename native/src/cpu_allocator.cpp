@@ -50,17 +50,6 @@ void* allocate_block(size_t total) {
   return posix_memalign(&base, c10::gAlignment, total) == 0 ? base : nullptr;
 }
 
-// `total` is what allocate_block was given: the block's size and its header.
-void free_block(void* base, size_t total) {
-#ifdef __linux__
-  if (total >= kMappedBytes) {
-    munmap(base, total);
-    return;
-  }
-#endif
-  std::free(base);
-}
-
 class CachingCPUAllocator final : public c10::Allocator {
  public:
   explicit CachingCPUAllocator(size_t capacity) : capacity_(capacity) {}
@@ -92,7 +81,7 @@ class CachingCPUAllocator final : public c10::Allocator {
       released = held_;
       while (!free_.empty()) evicted.push_back(evict_oldest());
     }
-    for (void* block : evicted) free_block(block, size_of(block) + kHeaderBytes);
+    for (void* block : evicted) free_block(block);
 #ifdef __GLIBC__
     // Blocks under the mmap threshold (addon.cpp) live in glibc's heap, which returns only its top to
     // the system: the free pages between live blocks stayed resident, and a 200-task class-pair run
@@ -111,6 +100,18 @@ class CachingCPUAllocator final : public c10::Allocator {
   static size_t& size_of(void* base) { return *static_cast<size_t*>(base); }
   static void* data_of(void* base) { return static_cast<char*>(base) + kHeaderBytes; }
   static void* base_of(void* data) { return static_cast<char*>(data) - kHeaderBytes; }
+
+  // Hands a block back the way allocate_block took it, by the size its header records.
+  static void free_block(void* base) {
+    const size_t total = size_of(base) + kHeaderBytes;
+#ifdef __linux__
+    if (total >= kMappedBytes) {
+      munmap(base, total);
+      return;
+    }
+#endif
+    std::free(base);
+  }
 
   static void release(void* data) {
     if (data == nullptr) return;
@@ -167,7 +168,7 @@ class CachingCPUAllocator final : public c10::Allocator {
         while (held_ > capacity_) evicted.push_back(evict_oldest());
       }
     }
-    for (void* block : evicted) free_block(block, size_of(block) + kHeaderBytes);
+    for (void* block : evicted) free_block(block);
   }
 
   // Caller holds the mutex.

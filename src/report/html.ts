@@ -44,6 +44,10 @@ export function notRecordedLines(notRecorded: NotRecorded[]): string[] {
   return notRecorded.map((n) => `${n.figure} (${n.reason})`);
 }
 
+function lineList(lines: string[]): string {
+  return `<ul class="missing">${lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`;
+}
+
 export function reportHtml(page: ReportPage): string {
   const sections = new Map<string, Figure[]>();
   for (const figure of page.figures) {
@@ -77,15 +81,11 @@ export function reportHtml(page: ReportPage): string {
     page.missing.length > 0
       ? `<h2 id="missing-data">Missing data</h2><p>These files were absent or unreadable; the figures that needed them are drawn from what remains or left out${
           page.absent.length > 0 ? ` (left out: ${escapeHtml(page.absent.join(', '))})` : ''
-        }.</p><ul class="missing">${missingLines(page.missing)
-          .map((line) => `<li>${escapeHtml(line)}</li>`)
-          .join('')}</ul>`
+        }.</p>${lineList(missingLines(page.missing))}`
       : '';
   const notRecorded =
     page.notRecorded.length > 0
-      ? `<h2 id="not-recorded">Not recorded</h2><p>This run's settings saved no data for these figures:</p><ul class="missing">${notRecordedLines(page.notRecorded)
-          .map((line) => `<li>${escapeHtml(line)}</li>`)
-          .join('')}</ul>`
+      ? `<h2 id="not-recorded">Not recorded</h2><p>This run's settings saved no data for these figures:</p>${lineList(notRecordedLines(page.notRecorded))}`
       : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Report: ${escapeHtml(page.runDir)}</title>

@@ -23,29 +23,29 @@ export interface NotRecorded {
   reason: string;
 }
 
+/** An object's entries, or none for anything that is not an object. */
+function entries(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+}
+
+/** A file's parsed object, or none when the file is absent or unreadable. */
 function readOrNothing(read: () => unknown): Record<string, unknown> {
   try {
-    const value = read();
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+    return entries(read());
   } catch (error) {
     if (error instanceof MissingData) return {};
     throw error;
   }
 }
 
-const section = (config: Record<string, unknown>, key: string): Record<string, unknown> => {
-  const value = config[key];
-  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-};
-
 export function runChoices(run: RunReader): RunChoices {
   const config = readOrNothing(() => run.yaml('config.yaml'));
   const summary = readOrNothing(() => run.json('summary.json'));
   return {
     loss: summary.loss,
-    expertBaseline: section(config, 'training').expert_baseline,
-    snapshots: section(config, 'logging').snapshots,
-    measures: section(config, 'logging').measures,
+    expertBaseline: entries(config.training).expert_baseline,
+    snapshots: entries(config.logging).snapshots,
+    measures: entries(config.logging).measures,
   };
 }
 
