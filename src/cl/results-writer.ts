@@ -43,6 +43,13 @@ export interface TaskMetadata {
  */
 export const PER_MEMBER_METADATA = ['classes', 'seeds', 'stopped_members', 'epochs', 'train_loss', 'dead_layers', 'accuracy_after', 'expert_accuracy', 'probe_seen_accuracy', 'network_seen_accuracy', 'probe_unseen_accuracy'] as const satisfies readonly (keyof TaskMetadata)[];
 
+/**
+ * The entries of TaskMetadata made of measured numbers, where a NaN (a regression's accuracy, a
+ * stopped member's loss) is possible. JSON writes NaN as null; read back, these nulls are NaN again,
+ * so that statistics skip them rather than count them as 0 (src/metrics/stats.ts).
+ */
+const MEASURED_METADATA = ['epochs', 'train_loss', 'accuracy_after', 'expert_accuracy', 'population_sparsity', 'probe_seen_accuracy', 'network_seen_accuracy', 'probe_unseen_accuracy'] as const satisfies readonly (keyof TaskMetadata)[];
+
 /** Series stored in files of their own rather than in metrics.npz. */
 const OWN_FILES = new Set(['representations', 'labels']);
 
@@ -104,8 +111,11 @@ export class ResultsWriter {
     writeTask(this.runDir, record.task, files, full);
   }
 
+  /** A finished task's metadata, its measured numbers as written (NaN where JSON holds null). */
   readTaskMetadata(task: number): TaskMetadata {
-    return readTaskMetadata(this.runDir, task) as TaskMetadata;
+    const metadata = readTaskMetadata(this.runDir, task) as Record<string, unknown>;
+    for (const key of MEASURED_METADATA) if (metadata[key] != null) metadata[key] = nullToNaN(metadata[key]);
+    return metadata as unknown as TaskMetadata;
   }
 
   /**
@@ -119,6 +129,13 @@ export class ResultsWriter {
   readCheckpoint(): Checkpoint | null {
     return loadCheckpoint(this.paths.checkpoint);
   }
+}
+
+/** Nulls inside arrays and objects become NaN; a null entry itself (a measure not taken) stays null. */
+function nullToNaN(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => (item === null ? Number.NaN : nullToNaN(item)));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, item === null ? Number.NaN : nullToNaN(item)]));
+  return value;
 }
 
 function versions(): TaskMetadata['versions'] {

@@ -71,18 +71,13 @@ function trainingLoss(metadata: { train_loss?: number[] | null }[], members: num
   return { by_task: byTask, first: memberStat(byTask.map((row) => row[0])), last: memberStat(byTask.map((row) => row[row.length - 1])) };
 }
 
-/** A number read back from JSON, where NaN was written as null. */
-const orNaN = (value: number | null): number => value ?? Number.NaN;
-
 export function summarize(writer: ResultsWriter, tasks: number, accuracyAtInit: number[][], joint: number[][] | null, loss: LossName = 'cross_entropy'): RunSummary {
   const metadata = Array.from({ length: tasks }, (_, task) => writer.readTaskMetadata(task));
   const members = metadata[0].accuracy_after.length;
-  // JSON writes NaN (a regression has no accuracy) as null; read back as 0 it would enter the
-  // continual metrics as a real accuracy.
-  const matrix = Array.from({ length: members }, (_, member) => metadata.map((task) => task.accuracy_after[member].map(orNaN)));
+  const matrix = Array.from({ length: members }, (_, member) => metadata.map((task) => task.accuracy_after[member]));
   const cell = (i: number, j: number) => meanStd(matrix.map((rows) => rows[i][j]));
   const grid = (pick: 0 | 1) => Array.from({ length: tasks }, (_, i) => Array.from({ length: tasks }, (_, j) => cell(i, j)[pick]));
-  const expertRows = metadata.every((task) => task.expert_accuracy) ? Array.from({ length: members }, (_, member) => metadata.map((task) => orNaN(task.expert_accuracy![member]))) : null;
+  const expertRows = metadata.every((task) => task.expert_accuracy) ? Array.from({ length: members }, (_, member) => metadata.map((task) => task.expert_accuracy![member])) : null;
   const mean = (rows: number[][]) => memberStat(rows.map((row) => row.reduce((a, b) => a + b, 0) / row.length));
   const seconds = metadata.reduce((total, task) => total + task.seconds, 0);
   const samples = metadata.reduce((total, task) => total + task.samples_per_second * task.seconds, 0);
