@@ -79,6 +79,10 @@ Napi::Value cuda_device_count(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), cuda.hasCUDA() ? cuda.getNumGPUs() : 0);
 }
 
+Napi::Value inside_seconds(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), std::chrono::duration<double>(InsideAddon::total()).count());
+}
+
 Napi::Value cpu_memory(const Napi::CallbackInfo& info) {
   const CpuMemoryStats stats = cpu_memory_stats();
   Napi::Object result = Napi::Object::New(info.Env());
@@ -163,6 +167,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   define_function(env, exports, "getNumThreads", get_num_threads);
   define_function(env, exports, "cudaDeviceCount", cuda_device_count);
   define_function(env, exports, "buildInfo", build_info);
+  define_function(env, exports, "insideSeconds", inside_seconds);
   define_function(env, exports, "cpuMemory", cpu_memory);
   define_function(env, exports, "resetCpuMemoryPeak", reset_cpu_memory_peak);
   define_function(env, exports, "releaseCpuMemoryCache", release_cpu_memory_cache);

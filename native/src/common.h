@@ -7,6 +7,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <c10/util/Exception.h>
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -41,10 +42,42 @@ auto guarded(const Napi::Env& env, const char* where, Body&& body) -> decltype(b
 
 using Entry = Napi::Value (*)(const Napi::CallbackInfo&);
 
+// The time this process has spent inside the addon's entry points: libtorch's kernels, its dispatch
+// and autograd engine, and this binding's conversions; everything of a run but its JavaScript. A
+// benchmark reads it to tell what no change to the TypeScript can save (bench/default-run.ts). Only
+// the outermost entry counts, should one ever run inside another. Two clock reads per call, about
+// 40 ns, against the microseconds a libtorch call costs.
+class InsideAddon {
+ public:
+  InsideAddon() : outermost_(depth()++ == 0), started_(outermost_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{}) {}
+  ~InsideAddon() {
+    --depth();
+    if (outermost_) total() += std::chrono::steady_clock::now() - started_;
+  }
+  InsideAddon(const InsideAddon&) = delete;
+  InsideAddon& operator=(const InsideAddon&) = delete;
+
+  // Entry points run on Node's main thread only; libtorch's own threads never enter them.
+  static std::chrono::steady_clock::duration& total() {
+    static std::chrono::steady_clock::duration value{0};
+    return value;
+  }
+
+ private:
+  static int& depth() {
+    static int value = 0;
+    return value;
+  }
+
+  const bool outermost_;
+  const std::chrono::steady_clock::time_point started_;
+};
+
 // Exports `entry` under `name` with its whole body, argument parsing included, inside guarded():
 // the one place every free function of the addon is registered.
 inline void define_function(Napi::Env env, Napi::Object exports, const char* name, Entry entry) {
   exports.Set(name, Napi::Function::New(env, [name, entry](const Napi::CallbackInfo& info) -> Napi::Value {
+    const InsideAddon timed;
     return guarded(info.Env(), name, [&]() { return entry(info); });
   }, name));
 }

@@ -23,8 +23,10 @@ export interface Session {
   /**
    * Where the session's wall time went (seconds; see src/cl/run-timing.ts), written when it
    * finishes; total is the runner's own, so total less the parts is set-up (data, models).
+   * libtorch is the share of total spent inside libtorch's calls, across all parts (absent in
+   * sessions recorded before it).
    */
-  seconds?: Record<RunPart | 'total', number>;
+  seconds?: Record<RunPart | 'total', number> & { libtorch?: number };
 }
 
 export interface Provenance {

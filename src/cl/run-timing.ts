@@ -2,12 +2,14 @@
 // accuracy), the other metrics, and writing files. Measured around the loop's observers and the
 // runner's writes, and recorded in provenance.json's session, so a benchmark reads it rather than
 // guessing (bench/default-run.ts).
+import { native } from '../tensor/index.js';
 import type { LoopObserver } from './loop.js';
 
 export type RunPart = 'training' | 'evaluation' | 'metrics' | 'writing';
 
 export class RunTiming {
   private readonly milliseconds: Record<RunPart, number> = { training: 0, evaluation: 0, metrics: 0, writing: 0 };
+  private readonly insideAtStart = native.insideSeconds();
 
   /** Runs `body`, adding its wall time to `part`. */
   time<T>(part: RunPart, body: () => T): T {
@@ -26,6 +28,15 @@ export class RunTiming {
       ...(observer.onStep && { onStep: (event) => this.time(part, () => observer.onStep!(event)) }),
       ...(observer.onLogPoint && { onLogPoint: (event) => this.time(part, () => observer.onLogPoint!(event)) }),
     } as O;
+  }
+
+  /**
+   * Seconds spent inside libtorch since this timing began (its kernels, dispatch and autograd, and
+   * the binding's conversions; native/src/common.h), rounded to milliseconds. It spans every part:
+   * the rest of the wall time is plab's TypeScript, and only that could a change to it save.
+   */
+  insideLibtorch(): number {
+    return Math.round((native.insideSeconds() - this.insideAtStart) * 1000) / 1000;
   }
 
   /** Seconds per part, rounded to milliseconds. */

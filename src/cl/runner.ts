@@ -96,7 +96,7 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
       writeSummary(runDir, summary);
       return summary;
     });
-    recordEnd(runDir, provenance, { ...experiment.timing.seconds(), total: Math.round(performance.now() - started) / 1000 });
+    recordEnd(runDir, provenance, { ...experiment.timing.seconds(), total: Math.round(performance.now() - started) / 1000, libtorch: experiment.timing.insideLibtorch() });
     const end: RunEndEvent = { runDir, summary, steps: experiment.learner.step, taskClasses: source.taskClasses, seconds: (performance.now() - started) / 1000 };
     for (const observer of observers) observer.onRunEnd?.(end);
     return summary;

@@ -170,8 +170,9 @@ test('two runs of one config with dropout, replay and shrink-and-perturb give th
   assert.ok(provenance.sessions[0].command.includes('run'));
   assert.ok(Date.parse(provenance.sessions[0].finished!) >= Date.parse(provenance.sessions[0].started));
   // Where the time went: every part measured, none negative, together within the runner's total.
-  const { total, ...parts } = provenance.sessions[0].seconds!;
+  const { total, libtorch, ...parts } = provenance.sessions[0].seconds!;
   assert.deepEqual(Object.keys(parts).sort(), ['evaluation', 'metrics', 'training', 'writing']);
+  assert.ok(libtorch! > 0 && libtorch! <= total, `inside libtorch ${libtorch} s of ${total} s`);
   assert.ok(Object.values(parts).every((seconds) => seconds >= 0) && parts.training > 0 && parts.evaluation > 0);
   assert.ok(Object.values(parts).reduce((a, b) => a + b) <= total + 0.004, `the parts ${JSON.stringify(parts)} fit in ${total} s`);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Generator, grad, manualSeed, noGrad, ops, scope, tensor } from '../../src/tensor/index.js';
+import { Generator, grad, manualSeed, native, noGrad, ops, scope, tensor } from '../../src/tensor/index.js';
 
 test('manualSeed(0) then randn gives PyTorch numbers', () => {
   manualSeed(0);
@@ -60,4 +60,21 @@ test('use after dispose is a clear error, not a crash', () => {
 test('a wrong argument type names the argument', () => {
   const a = ops.ones([2]);
   assert.throws(() => ops.add(a, 3 as never), /argument 'other' expects a tensor, got number/);
+});
+
+test("the addon counts the time spent inside libtorch's calls, and none of JavaScript's own", () => {
+  const a = ops.randn([384, 384]);
+  const before = native.insideSeconds();
+  let started = performance.now();
+  while (performance.now() - started < 150) scope(() => a.matmul(a).sum());
+  const products = (performance.now() - started) / 1000;
+  const inside = native.insideSeconds() - before;
+  // Everything in that loop but the loop itself is a libtorch call.
+  assert.ok(inside > 0.8 * products && inside <= products, `${inside} s inside of ${products} s of products`);
+  const between = native.insideSeconds();
+  started = performance.now();
+  let spin = 0;
+  while (performance.now() - started < 150) spin += Math.sqrt(spin + 1);
+  assert.ok(spin > 0);
+  assert.ok(native.insideSeconds() - between < 0.005, 'a JavaScript loop adds no time inside libtorch');
 });
