@@ -75,3 +75,16 @@ test('lbfgs: members with different problems stop independently at their minimum
   assert.throws(() => lbfgs(objective, ops.zeros([2], 'float64')), /x0 must be \[R, D\]/);
   assert.throws(() => lbfgs(objective, ops.zeros([3, 2], 'float64'), { lineSearch: 'armijo' as 'strong_wolfe' }), /strong_wolfe/);
 });
+
+test('a probe standardises a copy: float64 features come back as they were, and fit as their float32 rounding does', () => {
+  const { train, test: held } = clusters(3, 2, 60, 5, 3, 1);
+  const asDouble = (split: typeof train) => ({ features: split.features.to('float64'), labels: split.labels });
+  const [train64, test64] = [asDouble(train), asDouble(held)];
+  const before = [train64.features.toArray(), test64.features.toArray()];
+  const fromDouble = fitProbe(train64, test64, [0, 1, 2]);
+  assert.deepEqual([train64.features.toArray(), test64.features.toArray()], before);
+  // The float32 features hold the same values, so the fits are the same to the bit.
+  const fromSingle = fitProbe(train, held, [0, 1, 2]);
+  assert.deepEqual(fromDouble.weight.toArray(), fromSingle.weight.toArray());
+  assert.deepEqual(fromDouble.accuracy.toArray(), fromSingle.accuracy.toArray());
+});

@@ -23,17 +23,26 @@ interface ProbeSplit {
   logits: Tensor;
 }
 
-/** The last hidden layer and the logits of samples [from, from + count) of a set, in chunks, members first. */
+/**
+ * The last hidden layer and the logits of samples [from, from + count) of a set, in chunks, members
+ * first. Each chunk's other activations, and the chunks once joined, are freed at once: kept to the
+ * end of the task's probes, they were hundreds of MB of fresh pages at every task end.
+ */
 function probeFeatures(model: Model, set: EvalSet, from = 0, count = set.images.shape[0] - from): ProbeSplit {
-  const features: Tensor[] = [];
-  const logits: Tensor[] = [];
-  for (let start = from; start < from + count; start += FEATURE_CHUNK) {
-    const length = Math.min(FEATURE_CHUNK, from + count - start);
-    const output = model.run(set.images.narrow(0, start, length));
-    features.push(output.hidden[output.hidden.length - 1][1]);
-    logits.push(output.logits);
-  }
-  return { features: ops.cat(features, 1), labels: set.labels.narrow(0, from, count).transpose(0, 1), logits: ops.cat(logits, 1) };
+  return scope(() => {
+    const features: Tensor[] = [];
+    const logits: Tensor[] = [];
+    for (let start = from; start < from + count; start += FEATURE_CHUNK) {
+      const length = Math.min(FEATURE_CHUNK, from + count - start);
+      const [hidden, output] = scope(() => {
+        const run = model.run(set.images.narrow(0, start, length));
+        return [run.hidden[run.hidden.length - 1][1], run.logits];
+      });
+      features.push(hidden);
+      logits.push(output);
+    }
+    return { features: ops.cat(features, 1), labels: set.labels.narrow(0, from, count).transpose(0, 1), logits: ops.cat(logits, 1) };
+  });
 }
 
 function joinSplits(parts: ProbeSplit[]): ProbeSplit {
