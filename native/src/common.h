@@ -42,11 +42,13 @@ auto guarded(const Napi::Env& env, const char* where, Body&& body) -> decltype(b
 
 using Entry = Napi::Value (*)(const Napi::CallbackInfo&);
 
-// The time this process has spent inside the addon's entry points: libtorch's kernels, its dispatch
+// The time this thread has spent inside the addon's entry points: libtorch's kernels, its dispatch
 // and autograd engine, and this binding's conversions; everything of a run but its JavaScript. A
 // benchmark reads it to tell what no change to the TypeScript can save (bench/default-run.ts). Only
 // the outermost entry counts, should one ever run inside another. Two clock reads per call, about
-// 50 ns on a KVM guest, against the microseconds a libtorch call costs.
+// 50 ns on a KVM guest, against the microseconds a libtorch call costs. Per thread, because worker
+// threads may load the addon and call it at the same time (test/tensor/workers.test.ts): each
+// JavaScript thread reads its own time.
 class InsideAddon {
  public:
   InsideAddon() : outermost_(depth()++ == 0), started_(outermost_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{}) {}
@@ -57,15 +59,14 @@ class InsideAddon {
   InsideAddon(const InsideAddon&) = delete;
   InsideAddon& operator=(const InsideAddon&) = delete;
 
-  // Entry points run on Node's main thread only; libtorch's own threads never enter them.
   static std::chrono::steady_clock::duration& total() {
-    static std::chrono::steady_clock::duration value{0};
+    thread_local std::chrono::steady_clock::duration value{0};
     return value;
   }
 
  private:
   static int& depth() {
-    static int value = 0;
+    thread_local int value = 0;
     return value;
   }
 

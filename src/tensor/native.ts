@@ -49,7 +49,7 @@ export interface NativeAddon {
   cudaDeviceCount(): number;
   /** blas: OpenBLAS's openblas_get_config(), or null where another BLAS is loaded. */
   buildInfo(): { torchVersion: string; config: string; parallel: string; blas: string | null };
-  /** Seconds this process has spent inside the addon's functions: libtorch's kernels, dispatch and autograd, and the conversions to and from JavaScript. */
+  /** Seconds this thread has spent inside the addon's functions: libtorch's kernels, dispatch and autograd, and the conversions to and from JavaScript. */
   insideSeconds(): number;
   /** The CPU allocator's bytes: of live tensors, the most since the last reset, freed and kept for reuse, and the bound on those. */
   cpuMemory(): { inUse: number; peak: number; cached: number; capacity: number };
