@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../io/checkpoint.js';
 import { encodeNpy, type NdArray } from '../io/npy.js';
+import { nullToNaN } from '../io/json-nan.js';
 import { encodeNpz } from '../io/npz.js';
 import { readTaskMetadata, runPaths, writeTask, type RunPaths } from '../io/results.js';
 import { native, scope } from '../tensor/index.js';
@@ -43,11 +44,7 @@ export interface TaskMetadata {
  */
 export const PER_MEMBER_METADATA = ['classes', 'seeds', 'stopped_members', 'epochs', 'train_loss', 'dead_layers', 'accuracy_after', 'expert_accuracy', 'probe_seen_accuracy', 'network_seen_accuracy', 'probe_unseen_accuracy'] as const satisfies readonly (keyof TaskMetadata)[];
 
-/**
- * The entries of TaskMetadata made of measured numbers, where a NaN (a regression's accuracy, a
- * stopped member's loss) is possible. JSON writes NaN as null; read back, these nulls are NaN again,
- * so that statistics skip them rather than count them as 0 (src/metrics/stats.ts).
- */
+/** The entries of TaskMetadata made of measured numbers, where a NaN is possible (src/io/json-nan.ts). */
 const MEASURED_METADATA = ['epochs', 'train_loss', 'accuracy_after', 'expert_accuracy', 'population_sparsity', 'probe_seen_accuracy', 'network_seen_accuracy', 'probe_unseen_accuracy'] as const satisfies readonly (keyof TaskMetadata)[];
 
 /** Series stored in files of their own rather than in metrics.npz. */
@@ -129,13 +126,6 @@ export class ResultsWriter {
   readCheckpoint(): Checkpoint | null {
     return loadCheckpoint(this.paths.checkpoint);
   }
-}
-
-/** Nulls inside arrays and objects become NaN; a null entry itself (a measure not taken) stays null. */
-function nullToNaN(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((item) => (item === null ? Number.NaN : nullToNaN(item)));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, item === null ? Number.NaN : nullToNaN(item)]));
-  return value;
 }
 
 function versions(): TaskMetadata['versions'] {

@@ -3,6 +3,7 @@
 // `plab compare` and the dashboard's comparison view.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nullToNaN } from '../io/json-nan.js';
 import { ResultsError } from '../io/results.js';
 import { memberStat, type MemberStat } from '../metrics/stats.js';
 import { welchTest, type WelchResult } from '../metrics/welch.js';
@@ -34,10 +35,12 @@ function finalMetrics(runDir: string, name: string): Record<string, number[]> {
     throw new ResultsError(`${name}: cannot read ${path} (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the run has not finished' : (error as Error).message}); compare finished runs ('plab ls' shows their status)`);
   }
   const out: Record<string, number[]> = {};
-  for (const [key, stat] of Object.entries(summary.metrics ?? {})) if (Array.isArray(stat?.per_member)) out[key] = stat.per_member;
+  // A member's NaN (stopped, or no accuracy in a regression) is null in the file.
+  const measured = (values: unknown[]) => nullToNaN(values) as number[];
+  for (const [key, stat] of Object.entries(summary.metrics ?? {})) if (Array.isArray(stat?.per_member)) out[key] = measured(stat.per_member);
   for (const key of ['joint_accuracy', 'expert_accuracy'] as const) {
     const values = summary[key]?.mean.per_member;
-    if (Array.isArray(values)) out[key] = values;
+    if (Array.isArray(values)) out[key] = measured(values);
   }
   if (Object.keys(out).length === 0) throw new ResultsError(`${name}: ${path} holds no per-member metrics (metrics.*.per_member); was it written by an older plab? Run it again to compare it`);
   return out;

@@ -2,7 +2,7 @@
 // provenance.json, the config keys runs differ in, and the comparison's numbers from summary.json.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -99,4 +99,19 @@ test("compare: mean ± std over members and Welch's p against the first run, fro
   assert.match(row, new RegExp(`^average_accuracy\\s+${cell(acc.columns[0]!)}\\s+${cell(acc.columns[1]!)} \\(p ${acc.columns[1]!.test!.p.toPrecision(3).replace('.', '\\.')}\\)$`));
   assert.equal(cli(['compare', ...dirs, '--metric', 'acc']).stderr, "plab: compare: no metric 'acc' in these runs; --metric takes one of average_accuracy, bwt, joint_accuracy, expert_accuracy\n");
   assert.match(cli(['compare', dirs[0], join(results, 'mnist', 'SL', 'killed')]).stderr, /^plab: .*killed: cannot read .*summary\.json \(the run has not finished\); compare finished runs/);
+});
+
+test("compare: a member's NaN, null in summary.json, is left out of its run's figures rather than counted as 0", () => {
+  const baseline = join(results, 'mnist', 'SL', 'b');
+  const summary = JSON.parse(readFileSync(join(baseline, 'summary.json'), 'utf8')) as { metrics: Record<string, { per_member: number[] }> };
+  const values = summary.metrics.average_accuracy.per_member;
+  const stopped = join(work, 'stopped');
+  mkdirSync(stopped);
+  summary.metrics.average_accuracy.per_member = [values[0], Number.NaN, values[2]];
+  writeFileSync(join(stopped, 'summary.json'), JSON.stringify(summary));
+  assert.match(readFileSync(join(stopped, 'summary.json'), 'utf8'), /"per_member":\[[^\]]*null/);
+  const column = compareRuns([{ name: 'b', dir: baseline }, { name: 'stopped', dir: stopped }]).metrics[0].columns[1]!;
+  assert.equal(column.n, 2);
+  assert.ok(Math.abs(column.mean - (values[0] + values[2]) / 2) < 1e-12, `mean ${column.mean}`);
+  assert.deepEqual(column.test, welchTest([values[0], Number.NaN, values[2]], values));
 });
