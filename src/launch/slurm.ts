@@ -155,7 +155,7 @@ export function sweepStates(manifest: SweepManifest): JobState[] {
   return manifest.jobs.map((job, index) => {
     const inQueue = queued.get(index);
     if (inQueue) return { job, state: inQueue, done: false };
-    if (readJobOutcome(job).accuracy) return { job, state: 'COMPLETED', done: true };
+    if (readJobOutcome(job).failure === null) return { job, state: 'COMPLETED', done: true };
     return { job, state: endedState(manifest.slurm_job_id, index) ?? 'UNKNOWN', done: false };
   });
 }

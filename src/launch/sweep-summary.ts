@@ -2,7 +2,10 @@
 // and written as sweep_summary.json. The local launcher and `plab sweep collect` both end here.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunSummary } from '../cl/summary.js';
 import { writeJsonAtomic } from '../io/atomic.js';
+import { nullToNaN } from '../io/json-nan.js';
+import type { MemberStat } from '../metrics/stats.js';
 import { mergeShards } from './shard-merge.js';
 
 /** One job of a sweep: its swept overrides, full override list and run folder. */
@@ -19,8 +22,10 @@ export interface JobOutcome {
   name: string;
   run_dir: string;
   swept: string[];
-  /** Average accuracy over members, or null when the job has no summary.json. */
+  /** Average accuracy over members (summary.json's metrics.average_accuracy); null without a summary.json, or for a regression. */
   accuracy: { mean: number; std: number } | null;
+  /** A regression's figure instead (loss mse, no accuracy): the last task's training loss over members; null otherwise. */
+  loss: { mean: number; std: number } | null;
   /** Why the job has no result (its last error line or exit), when it has none. */
   failure: string | null;
 }
@@ -28,9 +33,13 @@ export interface JobOutcome {
 /** A job's outcome from its folder; `failure` says why when summary.json is missing. */
 export function readJobOutcome(job: SweepJobEntry, failure = 'no summary.json yet'): JobOutcome {
   const summaryPath = join(job.run_dir, 'summary.json');
-  if (!existsSync(summaryPath)) return { name: job.name, run_dir: job.run_dir, swept: job.swept, accuracy: null, failure };
-  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { metrics: { average_accuracy: { mean: number; std: number } } };
-  return { name: job.name, run_dir: job.run_dir, swept: job.swept, accuracy: summary.metrics.average_accuracy, failure: null };
+  const found = { name: job.name, run_dir: job.run_dir, swept: job.swept };
+  if (!existsSync(summaryPath)) return { ...found, accuracy: null, loss: null, failure };
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Pick<RunSummary, 'loss' | 'metrics' | 'training_loss'>;
+  // A regression's accuracy is NaN; its training loss is the figure. A NaN mean is null in the file.
+  const figure = (stat: MemberStat | undefined) => (stat ? (nullToNaN(stat) as MemberStat) : null);
+  if (summary.loss === 'mse') return { ...found, accuracy: null, loss: figure(summary.training_loss?.last), failure: null };
+  return { ...found, accuracy: figure(summary.metrics.average_accuracy), loss: null, failure: null };
 }
 
 /**
@@ -51,7 +60,7 @@ export function runOutcomes(jobs: readonly SweepJobEntry[], failures: ReadonlyMa
     const shards = jobs.filter((other) => other.population?.run_dir === population.run_dir);
     const run = { ...job, ...population };
     const failed = shards.find((shard) => failures.has(shard.name) || !existsSync(join(shard.run_dir, 'summary.json')));
-    if (failed) outcomes.push({ ...readJobOutcome(run), accuracy: null, failure: `shard ${failed.name}: ${failures.get(failed.name) ?? 'no summary.json yet'}` });
+    if (failed) outcomes.push({ ...readJobOutcome(run), accuracy: null, loss: null, failure: `shard ${failed.name}: ${failures.get(failed.name) ?? 'no summary.json yet'}` });
     else {
       mergeShards(shards.map((shard) => shard.run_dir), population.run_dir);
       outcomes.push(readJobOutcome(run));
@@ -61,7 +70,9 @@ export function runOutcomes(jobs: readonly SweepJobEntry[], failures: ReadonlyMa
 }
 
 export function formatOutcome(outcome: JobOutcome): string {
-  return outcome.accuracy ? `ACC ${outcome.accuracy.mean.toFixed(3)} ± ${outcome.accuracy.std.toFixed(3)}` : `failed: ${outcome.failure}`;
+  if (outcome.failure !== null) return `failed: ${outcome.failure}`;
+  const [name, figure] = outcome.accuracy ? ['ACC', outcome.accuracy] : ['training loss', outcome.loss];
+  return figure ? `${name} ${figure.mean.toFixed(3)} ± ${figure.std.toFixed(3)}` : 'finished';
 }
 
 /** Prints the table and writes sweepDir/sweep_summary.json; returns 1 when a job failed. */
@@ -70,5 +81,5 @@ export function writeSweepSummary(sweepDir: string, outcomes: JobOutcome[]): num
   console.log(`\nSweep summary (${outcomes.length} runs):`);
   for (const outcome of outcomes) console.log(`  ${outcome.name.padEnd(40)} ${formatOutcome(outcome)}`);
   console.log(`written: ${join(sweepDir, 'sweep_summary.json')}`);
-  return outcomes.some((outcome) => !outcome.accuracy) ? 1 : 0;
+  return outcomes.some((outcome) => outcome.failure !== null) ? 1 : 0;
 }

@@ -145,3 +145,24 @@ test('a sweep runs the grid, two at a time, each in its own directory, and ends 
   }
   assert.match(result.stdout, /Sweep summary \(2 runs\):\n\s+optimizer\.lr=0\.001\s+ACC 0\.\d{3} ± 0\.000\n\s+optimizer\.lr=0\.01\s+ACC/);
 });
+
+test("a sweep of regressions, which have no accuracy, ends with each run's training loss", () => {
+  const base = mkdtempSync(join(tmpdir(), 'plab-sweep-scr-'));
+  const result = runPlab([
+    'run', '-m', '+experiment=scr_backprop', 'scenario.examples=3000', 'scenario.bin_size=1000', 'scenario.flip_every=200', 'training.members=2',
+    'logging.log_frequency=500', 'optimizer.lr=0.01,0.02', `results_dir=${base}`, '--quiet',
+  ]);
+  assert.equal(result.status, 0, result.stderr);
+  const sweepRoot = join(base, 'slowly_changing_regression', 'backprop');
+  const sweepDir = join(sweepRoot, readdirSync(sweepRoot)[0]);
+  const outcomes = (JSON.parse(readFileSync(join(sweepDir, 'sweep_summary.json'), 'utf8')) as { jobs: { name: string; accuracy: null; loss: { mean: number; std: number }; failure: null }[] }).jobs;
+  assert.deepEqual(outcomes.map((job) => job.name), ['optimizer.lr=0.01', 'optimizer.lr=0.02']);
+  for (const job of outcomes) {
+    const summary = JSON.parse(readFileSync(join(sweepDir, job.name, 'summary.json'), 'utf8')) as { training_loss: { last: { mean: number; std: number } } };
+    assert.equal(job.accuracy, null);
+    assert.equal(job.failure, null);
+    assert.deepEqual([job.loss.mean, job.loss.std], [summary.training_loss.last.mean, summary.training_loss.last.std]);
+    const line = `${job.name.replace('.', '\\.')}\\s+training loss ${job.loss.mean.toFixed(3)} ± ${job.loss.std.toFixed(3)}`;
+    assert.match(result.stdout, new RegExp(`Sweep summary[^]*${line}`));
+  }
+});
