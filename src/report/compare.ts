@@ -25,18 +25,28 @@ export interface Comparison {
   metrics: { name: string; columns: (MetricColumn | null)[] }[];
 }
 
-/** The final metrics of a run: summary.json's `metrics`, and the joint and expert accuracies. */
+/**
+ * The final metrics of a run: summary.json's `metrics`, and the joint and expert accuracies; for a
+ * regression (loss mse), which has no accuracy, the last task's training loss.
+ */
 function finalMetrics(runDir: string, name: string): Record<string, number[]> {
   const path = join(runDir, 'summary.json');
-  let summary: { metrics?: Record<string, MemberStat | undefined>; joint_accuracy?: { mean: MemberStat } | null; expert_accuracy?: { mean: MemberStat } | null };
+  let summary: {
+    loss?: string;
+    training_loss?: { last: MemberStat } | null;
+    metrics?: Record<string, MemberStat | undefined>;
+    joint_accuracy?: { mean: MemberStat } | null;
+    expert_accuracy?: { mean: MemberStat } | null;
+  };
   try {
     summary = JSON.parse(readFileSync(path, 'utf8')) as typeof summary;
   } catch (error) {
     throw new ResultsError(`${name}: cannot read ${path} (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the run has not finished' : (error as Error).message}); compare finished runs ('plab ls' shows their status)`);
   }
   const out: Record<string, number[]> = {};
-  // A member's NaN (stopped, or no accuracy in a regression) is null in the file.
+  // A member's NaN (a stopped member's) is null in the file.
   const measured = (values: unknown[]) => nullToNaN(values) as number[];
+  if (summary.loss === 'mse' && summary.training_loss) return { training_loss: measured(summary.training_loss.last.per_member) };
   for (const [key, stat] of Object.entries(summary.metrics ?? {})) if (Array.isArray(stat?.per_member)) out[key] = measured(stat.per_member);
   for (const key of ['joint_accuracy', 'expert_accuracy'] as const) {
     const values = summary[key]?.mean.per_member;

@@ -115,3 +115,19 @@ test("compare: a member's NaN, null in summary.json, is left out of its run's fi
   assert.ok(Math.abs(column.mean - (values[0] + values[2]) / 2) < 1e-12, `mean ${column.mean}`);
   assert.deepEqual(column.test, welchTest([values[0], Number.NaN, values[2]], values));
 });
+
+test("compare: regressions (loss mse), which have no accuracy, are compared by their last task's training loss", () => {
+  const runs = [[0.5, 0.7], [0.25, 0.35]].map((losses, index) => {
+    const dir = join(work, `regression${index}`);
+    mkdirSync(dir);
+    const nothing = { per_member: [Number.NaN, Number.NaN], mean: Number.NaN, std: Number.NaN };
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ loss: 'mse', training_loss: { last: { per_member: losses } }, metrics: { average_accuracy: nothing, bwt: nothing } }));
+    return { name: `r${index}`, dir };
+  });
+  const comparison = compareRuns(runs);
+  assert.deepEqual(comparison.metrics.map((metric) => metric.name), ['training_loss']);
+  const [first, second] = comparison.metrics[0].columns;
+  assert.ok(Math.abs(first!.mean - 0.6) < 1e-12 && Math.abs(second!.mean - 0.3) < 1e-12, JSON.stringify(comparison.metrics[0]));
+  assert.equal(second!.n, 2);
+  assert.deepEqual(second!.test, welchTest([0.25, 0.35], [0.5, 0.7]));
+});
