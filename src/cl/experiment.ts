@@ -2,6 +2,7 @@
 // expert (fresh each task, same batches) and joint (all tasks at once) baselines, dense logs
 // flushed at each task boundary, and a checkpoint after each task so that a killed run resumes.
 import type { Checkpoint } from '../io/checkpoint.js';
+import { nullToNaN } from '../io/json-nan.js';
 import type { Model } from '../nn/models/model.js';
 import { Generator, getRngState, keep, manualSeed, releaseCpuMemoryCache, scope, setRngState, type Tensor } from '../tensor/index.js';
 import { EpochBatches } from './batches.js';
@@ -144,7 +145,7 @@ export class Experiment {
     state.stop_reasons.forEach((reason, member) => (this.learner.stopReasons[member] = reason));
     this.learner.optimizer.setActiveMembers(this.learner.active);
     this.learner.step = state.step;
-    this.accuracyAtInit = state.accuracy_at_init;
+    this.accuracyAtInit = nullToNaN(state.accuracy_at_init) as number[][];
     this.startTask = checkpoint.nextTask;
   }
 

@@ -89,6 +89,9 @@ test('a continual-backprop run on the stream stopped after a bin resumes to the 
   assert.equal(expected.size, 3);
   for (const [task, bytes] of expected) assert.ok(bytes.equals(metricBytes(stopped).get(task)!), `${task}/metrics.npz differs after the resume`);
   assert.deepEqual(resumed.training_loss, straight.training_loss);
+  // The accuracies before training are NaN too, and come back from the checkpoint's JSON as NaN.
+  assert.deepEqual(resumed.accuracy_at_init, straight.accuracy_at_init);
+  assert.deepEqual(resumed.metrics, straight.metrics);
   assert.equal(straight.loss, 'mse');
   // A regression has no accuracy: the continual metrics are undefined (null in summary.json), not 0.
   for (const metric of ['average_accuracy', 'bwt', 'forgetting', 'avalanche_forgetting'] as const) {
