@@ -2,11 +2,8 @@
 // run"): the run folder's lock, config.yaml, plan.json and provenance.json, the tasks with the
 // results and a checkpoint after each, the joint baseline, then summary.json. What else watches
 // the run (a progress bar, TensorBoard, a script's own observer) is passed in as an observer.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { configToYaml, type ExperimentConfig } from '../config/index.js';
-import { writeJsonAtomic } from '../io/atomic.js';
-import { removeTemporaryFilesBelow, startRun, writeSummary } from '../io/results.js';
+import { readJointAccuracy, removeTemporaryFilesBelow, startRun, writeJointAccuracy, writeSummary } from '../io/results.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { Experiment, type ExperimentObserver } from './experiment.js';
 import { prepareExperiment } from './from-config.js';
@@ -83,11 +80,11 @@ export async function runExperiment(config: ExperimentConfig, runDir: string, op
     await experiment.run([results, stopping, ...observers]);
     let joint: number[][] | null = null;
     if (settings.joint) {
-      const jointPath = join(runDir, 'joint.json');
-      if (existsSync(jointPath)) joint = (JSON.parse(readFileSync(jointPath, 'utf8')) as { accuracy: number[][] }).accuracy;
-      else {
-        joint = await experiment.runJoint([stopping, ...observers]);
-        experiment.timing.time('writing', () => writeJsonAtomic(jointPath, { accuracy: joint }));
+      joint = readJointAccuracy(runDir);
+      if (!joint) {
+        const accuracy = await experiment.runJoint([stopping, ...observers]);
+        experiment.timing.time('writing', () => writeJointAccuracy(runDir, accuracy));
+        joint = accuracy;
         options.notify?.('joint baseline done');
       }
     }

@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTemporaryFiles, writeFileAtomic, writeJsonAtomic, type AtomicWriteOptions } from './atomic.js';
+import { nullToNaN } from './json-nan.js';
 import { snakeCaseKeys } from './snake-case.js';
 
 /** The files of a task directory. */
@@ -52,6 +53,7 @@ export interface RunPaths {
   config: string;
   plan: string;
   summary: string;
+  joint: string;
   report: string;
   checkpoint: string;
   task(task: number): string;
@@ -64,6 +66,7 @@ export function runPaths(root: string): RunPaths {
     config: join(root, 'config.yaml'),
     plan: join(root, 'plan.json'),
     summary: join(root, 'summary.json'),
+    joint: join(root, 'joint.json'),
     report: join(root, 'report'),
     checkpoint: join(root, 'checkpoint'),
     task: (task) => join(root, taskDirectoryName(task)),
@@ -176,6 +179,18 @@ export function readTaskMetadata(root: string, task: number): unknown {
   const file = runPaths(root).taskFile(task, COMPLETION_MARKER);
   if (!existsSync(file)) throw new ResultsError(`task ${task} of ${root} is not finished (no ${file})`);
   return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+/** joint.json: the joint baseline's accuracy on each task, per member, [R][T]. */
+export function writeJointAccuracy(root: string, accuracy: number[][]): void {
+  writeJsonAtomic(runPaths(root).joint, { accuracy });
+}
+
+/** joint.json's accuracy, NaN where the file holds null (src/io/json-nan.ts); null when the run has none yet. */
+export function readJointAccuracy(root: string): number[][] | null {
+  const path = runPaths(root).joint;
+  if (!existsSync(path)) return null;
+  return nullToNaN((JSON.parse(readFileSync(path, 'utf8')) as { accuracy: unknown[] }).accuracy) as number[][];
 }
 
 /** summary.json: the accuracy matrix and summary metrics. */

@@ -9,9 +9,10 @@ import { configToYaml, parseConfigYaml } from '../config/index.js';
 import { PER_MEMBER_METADATA, ResultsWriter, type TaskMetadata } from '../cl/results-writer.js';
 import { summarize, type RunSummary } from '../cl/summary.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { nullToNaN } from '../io/json-nan.js';
 import { decodeNpy, encodeNpy, ndarray, type NdArray, type NdData } from '../io/npy.js';
 import { encodeNpz, readNpz } from '../io/npz.js';
-import { completedTasks, runPaths, writeSummary, writeTask } from '../io/results.js';
+import { completedTasks, readJointAccuracy, runPaths, writeJointAccuracy, writeSummary, writeTask } from '../io/results.js';
 
 interface Shard {
   dir: string;
@@ -89,9 +90,11 @@ export function mergeShards(shardDirs: readonly string[], runDir: string): void 
     }
     writeTask(runDir, task, files, mergeMetadata(shardDirs.map((dir) => new ResultsWriter(dir).readTaskMetadata(task))));
   }
-  const joints = shardDirs.map((dir) => join(dir, 'joint.json'));
-  const joint = joints.every((path) => existsSync(path)) ? joints.flatMap((path) => (JSON.parse(readFileSync(path, 'utf8')) as { accuracy: number[][] }).accuracy) : null;
-  if (joint) writeJsonAtomic(join(runDir, 'joint.json'), { accuracy: joint });
-  writeSummary(runDir, summarize(new ResultsWriter(runDir), tasks.length, summaries.flatMap((summary) => summary.accuracy_at_init), joint, summaries[0].loss));
+  const joints = shardDirs.map(readJointAccuracy);
+  const joint = joints.every((accuracy) => accuracy !== null) ? joints.flat() : null;
+  if (joint) writeJointAccuracy(runDir, joint);
+  // NaN accuracies (a regression's) are null in the shards' summaries.
+  const accuracyAtInit = nullToNaN(summaries.flatMap((summary) => summary.accuracy_at_init)) as number[][];
+  writeSummary(runDir, summarize(new ResultsWriter(runDir), tasks.length, accuracyAtInit, joint, summaries[0].loss));
   writeJsonAtomic(join(runDir, 'shards.json'), { shards: shardDirs });
 }
